@@ -35,8 +35,9 @@ def figures_dir() -> Path:
 def new_figure(ncols: int = 1, nrows: int = 1, **kwargs):
     with plt.rc_context(STYLE):
         size = (STYLE["figure.figsize"][0] * ncols, STYLE["figure.figsize"][1] * nrows)
-        return plt.subplots(nrows, ncols, figsize=kwargs.pop("figsize", size), squeeze=False,
-                            **kwargs)
+        return plt.subplots(
+            nrows, ncols, figsize=kwargs.pop("figsize", size), squeeze=False, **kwargs
+        )
 
 
 def save(fig, name: str) -> Path:
@@ -50,7 +51,8 @@ def save(fig, name: str) -> Path:
 
 
 def slope_guide(ax, x, y_anchor: float, slope: float, *, color=None, label: str | None = None):
-    """Draw the line ``y = y_anchor * (x / x[0]) ** slope`` dashed: a predicted slope on log-log axes."""
+    """Dashed line ``y = y_anchor * (x / x[0]) ** slope``: a predicted slope on log-log axes."""
     x = np.asarray(x, dtype=float)
-    ax.plot(x, y_anchor * (x / x[0]) ** slope, linestyle="--", linewidth=1, color=color,
-            label=label)
+    ax.plot(
+        x, y_anchor * (x / x[0]) ** slope, linestyle="--", linewidth=1, color=color, label=label
+    )

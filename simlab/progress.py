@@ -19,7 +19,17 @@ def enabled() -> bool:
     return not _quiet and sys.stderr.isatty()
 
 
-def progress(iterable=None, *, total: int | None = None, desc: str | None = None, unit: str = "cell"):
+def progress(
+    iterable=None, *, total: int | None = None, desc: str | None = None, unit: str = "cell"
+):
     """A tqdm bar with cells done, rate and time left; disabled when output is not for a person."""
-    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=not enabled(),
-                file=sys.stderr, dynamic_ncols=True, leave=False)
+    return tqdm(
+        iterable,
+        total=total,
+        desc=desc,
+        unit=unit,
+        disable=not enabled(),
+        file=sys.stderr,
+        dynamic_ncols=True,
+        leave=False,
+    )

@@ -26,7 +26,10 @@ from simlab.progress import set_quiet
 
 #: verb -> (module, one-line help). Modules are imported only when their verb runs.
 VERBS: dict[str, tuple[str, str]] = {
-    "simulate": ("simlab.cli.simulate", "run replicas of one algorithm on one problem and noise law"),
+    "simulate": (
+        "simlab.cli.simulate",
+        "run replicas of one algorithm on one problem and noise law",
+    ),
 }
 
 
@@ -60,14 +63,18 @@ def dumps(obj) -> str:
 
 
 def build_parser(verb: str | None) -> Parser:
-    parser = Parser(prog="simlab", description="Theory verification and simulation for "
-                    "stochastic optimization under heavy-tailed gradient noise.")
+    parser = Parser(
+        prog="simlab",
+        description="Theory verification and simulation for "
+        "stochastic optimization under heavy-tailed gradient noise.",
+    )
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=Parser)
     sub.required = True
     for name, (module_name, help_line) in VERBS.items():
         verb_parser = sub.add_parser(name, help=help_line, description=help_line)
-        verb_parser.add_argument("--json", action="store_true",
-                                 help="print a JSON document instead of a table")
+        verb_parser.add_argument(
+            "--json", action="store_true", help="print a JSON document instead of a table"
+        )
         if name == verb:
             importlib.import_module(module_name).configure(verb_parser)
     return parser

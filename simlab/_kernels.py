@@ -1,0 +1,574 @@
+"""Jitted kernels of the Monte Carlo engine.
+
+Every function here is a top-level ``@njit(cache=True)`` function over plain arrays, scalars and
+integer codes (the QuantEcon pattern): the dataclasses in :mod:`simlab.noise`,
+:mod:`simlab.problems`, :mod:`simlab.algorithms` and :mod:`simlab.schedules` validate parameters
+and translate them into the codes and parameter arrays used here. Everything the driver calls
+lives in this one module, so numba's on-disk cache sees every helper (a helper edited in another
+file would not invalidate the cache).
+
+Adding a noise law, a problem or an algorithm is one branch here (``draw_scalar``,
+``gradient``/``objective``, ``update``) plus one small dataclass in the matching module.
+
+Design decisions, each measured (see DESIGN.md and ``bench/engine.py``):
+
+- Random numbers are counter-based: word ``n`` of replica ``r`` is
+  ``mix64(key_r + n * GOLDEN)`` (SplitMix64's finaliser), so a replica's path depends only on
+  ``(seed, replica index)``: bit-identical whatever the thread count, the number of replicas run
+  beside it or the chunking, and the loop over coordinates has no sequential dependency.
+- The heavy-tail transform ``U ** (-1/a)`` is the cost, and libm's ``pow`` does not vectorise.
+  ``fast_pow`` computes ``exp2(y * log2(u))`` with bit manipulation and polynomials (relative
+  error below 1e-15, checked in the tests against ``numpy.power``), which LLVM vectorises.
+- fastmath flags are chosen one by one: ``nsz, arcp, contract, afn``. Not ``reassoc`` (it made
+  sums depend on the thread count) and not ``nnan``/``ninf`` (they would let the compiler assume
+  away the very NaN/inf the divergence check must catch). ``error_model='numpy'`` lets divisions
+  vectorise.
+- Uniforms are float64 built from 52 random bits in (0, 1]: the largest Pareto draw is
+  ``2 ** (52 / a)``, so the tail is not capped at a practically reachable level.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
+
+FASTMATH = {"nsz", "arcp", "contract", "afn"}
+_jit = dict(cache=True, fastmath=FASTMATH, error_model="numpy")
+
+# ----------------------------------------------------------------------------- integer codes
+# noise laws
+GAUSSIAN, PARETO, STABLE, STUDENT_T, CAUCHY, TWO_POINT = 0, 1, 2, 3, 4, 5
+# noise geometries
+COORDINATE, ISOTROPIC = 0, 1
+# problems
+QUADRATIC, NONCONVEX, CONSTRAINED_QUADRATIC = 0, 1, 2
+# algorithms
+SGD, GCLIP, CCLIP, NSGD = 0, 1, 2, 3
+# recorded metrics: the order of axis 1 of the driver's output
+METRICS = ("error", "grad_norm", "avg_error", "clip_fraction", "min_grad_mean", "distance")
+N_METRICS = len(METRICS)
+# problem parameter vector layout (``pp``) and problem arrays (``parr`` rows)
+PP_F_STAR, PP_L1, PP_LOW, PP_HIGH, PP_WAVE = 0, 1, 2, 3, 4
+PARR_CURVATURE, PARR_CENTER, PARR_MINIMISER = 0, 1, 2
+
+# ----------------------------------------------------------------------------- bit casts
+@intrinsic
+def bits_to_float(typingctx, bits):
+    """Reinterpret a uint64 as the float64 with the same bits (no conversion)."""
+    if bits != types.uint64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.uint64), codegen
+
+
+@intrinsic
+def float_to_bits(typingctx, value):
+    """Reinterpret a float64 as the uint64 with the same bits."""
+    if value != types.float64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.uint64(types.float64), codegen
+
+
+# ----------------------------------------------------------------------------- random numbers
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_REPLICA_SALT = np.uint64(0xD1B54A32D192ED03)
+_S30, _S27, _S31, _S12, _S52 = (np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(12),
+                                np.uint64(52))
+_ONE = np.uint64(1)
+_ONE_BITS = np.uint64(0x3FF0000000000000)
+_MANTISSA = np.uint64(0x000FFFFFFFFFFFFF)
+_EXPONENT = np.uint64(0x7FF0000000000000)
+
+
+@njit(**_jit)
+def mix64(z):
+    """SplitMix64's finaliser: a bijective, well-mixed hash of a 64-bit word."""
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@njit(**_jit)
+def replica_key(seed_key, replica):
+    """The stream key of replica ``replica`` (a global index) under ``seed_key``."""
+    return mix64(seed_key ^ mix64(np.uint64(replica) * _REPLICA_SALT + _GOLDEN))
+
+
+@njit(**_jit)
+def random_word(key, counter):
+    """Word ``counter`` of the stream ``key``."""
+    return mix64(key + counter * _GOLDEN)
+
+
+@njit(**_jit)
+def word_to_uniform(word):
+    """A uniform in (0, 1] from the top 52 bits of ``word`` (never 0, so ``log`` is finite)."""
+    return 2.0 - bits_to_float((word >> _S12) | _ONE_BITS)
+
+
+@njit(**_jit)
+def uniform(key, counter):
+    return word_to_uniform(random_word(key, counter))
+
+
+# ----------------------------------------------------------------------------- vectorisable pow
+_SQRT2 = math.sqrt(2.0)
+_LN2 = math.log(2.0)
+_INV_LN2 = 1.0 / _LN2
+
+
+@njit(**_jit)
+def fast_log2(x):
+    """log2 of a positive, finite, normal float64, branch-free (vectorises).
+
+    ``x = 2**e * m`` with ``m`` centred in [sqrt(1/2), sqrt(2)); ``ln m = 2 atanh(s)``,
+    ``s = (m - 1)/(m + 1)``, ``|s| <= 0.1716``, summed to ``s**23`` (truncation < 1e-17).
+    """
+    bits = float_to_bits(x)
+    exponent = np.float64(np.int64(bits >> _S52) - 1023)
+    mantissa = bits_to_float((bits & _MANTISSA) | _ONE_BITS)
+    big = mantissa > _SQRT2
+    mantissa = mantissa * 0.5 if big else mantissa
+    exponent = exponent + 1.0 if big else exponent
+    s = (mantissa - 1.0) / (mantissa + 1.0)
+    s2 = s * s
+    poly = 1.0 / 23.0
+    poly = poly * s2 + 1.0 / 21.0
+    poly = poly * s2 + 1.0 / 19.0
+    poly = poly * s2 + 1.0 / 17.0
+    poly = poly * s2 + 1.0 / 15.0
+    poly = poly * s2 + 1.0 / 13.0
+    poly = poly * s2 + 1.0 / 11.0
+    poly = poly * s2 + 1.0 / 9.0
+    poly = poly * s2 + 1.0 / 7.0
+    poly = poly * s2 + 1.0 / 5.0
+    poly = poly * s2 + 1.0 / 3.0
+    poly = poly * s2 + 1.0
+    return exponent + 2.0 * s * poly * _INV_LN2
+
+
+@njit(**_jit)
+def fast_exp2(y):
+    """2**y for y in [-1022, inf) (inf beyond 1024), branch-free (vectorises).
+
+    ``y = n + r`` with ``|r| <= 1/2``; ``2**r = exp(r ln 2)`` by its Taylor series to degree 14
+    (truncation < 1e-17); ``2**n`` is built from the exponent bits.
+    """
+    n = math.floor(y + 0.5)
+    r = (y - n) * _LN2
+    n = min(max(n, -1022.0), 1024.0)
+    poly = 1.0 / 87178291200.0
+    poly = poly * r + 1.0 / 6227020800.0
+    poly = poly * r + 1.0 / 479001600.0
+    poly = poly * r + 1.0 / 39916800.0
+    poly = poly * r + 1.0 / 3628800.0
+    poly = poly * r + 1.0 / 362880.0
+    poly = poly * r + 1.0 / 40320.0
+    poly = poly * r + 1.0 / 5040.0
+    poly = poly * r + 1.0 / 720.0
+    poly = poly * r + 1.0 / 120.0
+    poly = poly * r + 1.0 / 24.0
+    poly = poly * r + 1.0 / 6.0
+    poly = poly * r + 0.5
+    poly = poly * r + 1.0
+    poly = poly * r + 1.0
+    return poly * bits_to_float(np.uint64(np.int64(n) + 1023) << _S52)
+
+
+@njit(**_jit)
+def fast_pow(u, power):
+    """``u ** power`` for positive normal ``u`` (the heavy-tail transform ``U ** (-1/a)``)."""
+    return fast_exp2(power * fast_log2(u))
+
+
+# ----------------------------------------------------------------------------- noise laws
+@njit(**_jit)
+def gaussian_from_uniforms(u1, u2):
+    """Box-Muller: a standard normal from two uniforms in (0, 1]."""
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@njit(**_jit)
+def stable_from_uniforms(u1, u2, index, skew):
+    """Chambers-Mallows-Stuck (1976): a standard alpha-stable variate, parametrisation S1.
+
+    S1 is scipy.stats.levy_stable's default (Samorodnitsky & Taqqu's (alpha, beta, 1, 0)), so the
+    tests compare against it directly. Index 2 gives N(0, 2).
+    """
+    v = math.pi * (u1 - 0.5)
+    w = -math.log(u2)
+    if index == 1.0:
+        half_pi = 0.5 * math.pi
+        t = half_pi + skew * v
+        return (t * math.tan(v) - skew * math.log(half_pi * w * math.cos(v) / t)) / half_pi
+    zeta = skew * math.tan(0.5 * math.pi * index)
+    shift = math.atan(zeta) / index
+    factor = (1.0 + zeta * zeta) ** (0.5 / index)
+    angle = index * (v + shift)
+    return (factor * math.sin(angle) / math.cos(v) ** (1.0 / index)
+            * (math.cos(v - angle) / w) ** ((1.0 - index) / index))
+
+
+@njit(**_jit)
+def draw_scalar(law, lp, key, counter):
+    """One draw of the scalar law ``law`` with parameters ``lp`` (unit scale).
+
+    Returns ``(value, next_counter)``. Parameter layout per law: Pareto ``(tail_index,)``,
+    stable ``(index, skew)``, Student-t ``(dof,)``, two-point ``(p, success, failure)``.
+    """
+    if law == GAUSSIAN:
+        value = gaussian_from_uniforms(uniform(key, counter), uniform(key, counter + _ONE))
+        return value, counter + np.uint64(2)
+    if law == PARETO:
+        word = random_word(key, counter)
+        value = fast_pow(word_to_uniform(word), -1.0 / lp[0])
+        return (value if (word & _ONE) == 0 else -value), counter + _ONE
+    if law == STABLE:
+        value = stable_from_uniforms(uniform(key, counter), uniform(key, counter + _ONE),
+                                     lp[0], lp[1])
+        return value, counter + np.uint64(2)
+    if law == STUDENT_T:
+        # Bailey's (1994) polar method: exact, one rejection loop (acceptance pi/4).
+        dof = lp[0]
+        while True:
+            a = 2.0 * uniform(key, counter) - 1.0
+            b = 2.0 * uniform(key, counter + _ONE) - 1.0
+            counter += np.uint64(2)
+            radius2 = a * a + b * b
+            if 0.0 < radius2 <= 1.0:
+                return a * math.sqrt(dof * (radius2 ** (-2.0 / dof) - 1.0) / radius2), counter
+    if law == CAUCHY:
+        return math.tan(math.pi * (uniform(key, counter) - 0.5)), counter + _ONE
+    if law == TWO_POINT:
+        success = uniform(key, counter) <= lp[0]
+        return (lp[1] if success else lp[2]), counter + _ONE
+    return math.nan, counter
+
+
+@njit(**_jit)
+def add_noise(law, geometry, lp, scales, step_scale, key, counter, g):
+    """Add one noise vector to ``g`` in place; returns the next counter.
+
+    Coordinate geometry (Assumption 2): coordinate i is ``scales[i]`` times an independent draw.
+    Isotropic geometry (Assumptions 1 and 4): a uniform direction (a normalised Gaussian vector)
+    times ``scales[0]`` times the absolute value of one draw, so ``E||xi||^a = scale^a E|X|^a``.
+    The Pareto coordinate loop is written out so it vectorises.
+    """
+    d = g.size
+    if geometry == COORDINATE:
+        if law == PARETO:
+            power = -1.0 / lp[0]
+            for i in range(d):
+                word = random_word(key, counter + np.uint64(i))
+                value = fast_pow(word_to_uniform(word), power) * scales[i] * step_scale
+                g[i] += value if (word & _ONE) == 0 else -value
+            return counter + np.uint64(d)
+        for i in range(d):
+            value, counter = draw_scalar(law, lp, key, counter)
+            g[i] += value * scales[i] * step_scale
+        return counter
+    # isotropic: direction from d Gaussians (2 words each), then one radius draw
+    norm2 = 0.0
+    for i in range(d):
+        c = counter + np.uint64(2 * i)
+        z = gaussian_from_uniforms(uniform(key, c), uniform(key, c + _ONE))
+        norm2 += z * z
+    radius, next_counter = draw_scalar(law, lp, key, counter + np.uint64(2 * d))
+    factor = abs(radius) * scales[0] * step_scale / math.sqrt(norm2)
+    for i in range(d):
+        c = counter + np.uint64(2 * i)
+        g[i] += gaussian_from_uniforms(uniform(key, c), uniform(key, c + _ONE)) * factor
+    return next_counter
+
+
+@njit(**_jit)
+def sample_noise(law, geometry, lp, scales, seed_key, replica_offset, out):
+    """Fill ``out`` (replicas x d) with noise vectors: the engine's own draws, for validation."""
+    for r in range(out.shape[0]):
+        key = replica_key(seed_key, replica_offset + r)
+        out[r, :] = 0.0
+        add_noise(law, geometry, lp, scales, 1.0, key, np.uint64(0), out[r])
+
+
+# ----------------------------------------------------------------------------- problems
+@njit(**_jit)
+def objective(problem, pp, parr, x):
+    """f(x) (not minus f*).
+
+    quadratic / constrained quadratic: sum_i h_i (x_i - c_i)^2 / 2 + l1 * ||x||_1;
+    non-convex: sum_i h_i (x_i - c_i)^2 / 2 + w sin^2(x_i - c_i).
+    """
+    total = 0.0
+    for i in range(x.size):
+        delta = x[i] - parr[PARR_CENTER, i]
+        total += 0.5 * parr[PARR_CURVATURE, i] * delta * delta
+        if problem == NONCONVEX:
+            total += pp[PP_WAVE] * math.sin(delta) ** 2
+        elif problem == CONSTRAINED_QUADRATIC:
+            total += pp[PP_L1] * abs(x[i])
+    return total
+
+
+@njit(**_jit)
+def gradient(problem, pp, parr, x, g):
+    """The (sub)gradient of ``objective`` at x into g (sign(0) = 0 for the l1 term)."""
+    for i in range(x.size):
+        delta = x[i] - parr[PARR_CENTER, i]
+        value = parr[PARR_CURVATURE, i] * delta
+        if problem == NONCONVEX:
+            value += pp[PP_WAVE] * math.sin(2.0 * delta)
+        elif problem == CONSTRAINED_QUADRATIC:
+            value += pp[PP_L1] * ((x[i] > 0.0) - (x[i] < 0.0))
+        g[i] = value
+
+
+@njit(**_jit)
+def project(pp, x):
+    """Euclidean projection onto the box [low, high]^d (NaN stays NaN)."""
+    low = pp[PP_LOW]
+    high = pp[PP_HIGH]
+    for i in range(x.size):
+        if x[i] > high:
+            x[i] = high
+        elif x[i] < low:
+            x[i] = low
+
+
+# ----------------------------------------------------------------------------- algorithms
+@njit(**_jit)
+def norm2(v):
+    """Euclidean norm with four partial sums in a fixed order (deterministic, no reassoc)."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    n = v.size
+    i = 0
+    while i + 4 <= n:
+        s0 += v[i] * v[i]
+        s1 += v[i + 1] * v[i + 1]
+        s2 += v[i + 2] * v[i + 2]
+        s3 += v[i + 3] * v[i + 3]
+        i += 4
+    while i < n:
+        s0 += v[i] * v[i]
+        i += 1
+    return math.sqrt((s0 + s1) + (s2 + s3))
+
+
+@njit(**_jit)
+def robust_norm(g):
+    """||g|| without overflow or underflow of the squares: inf if an entry is inf, NaN if one is
+    NaN; when the plain sum fails, the entries are rescaled by an exact power of two first
+    (a division would not do: with ``arcp`` it becomes a multiplication by a reciprocal that
+    overflows for subnormal entries)."""
+    norm = norm2(g)
+    if norm > 0.0 and norm < math.inf:
+        return norm
+    largest = 0.0
+    for i in range(g.size):
+        if math.isnan(g[i]):
+            return math.nan
+        largest = max(largest, abs(g[i]))
+    if largest == 0.0 or largest == math.inf:
+        return largest
+    exponent = math.frexp(largest)[1]
+    total = 0.0
+    for i in range(g.size):
+        total += math.ldexp(g[i], -exponent) ** 2
+    return math.ldexp(math.sqrt(total), exponent)
+
+
+@njit(**_jit)
+def rescale_tiny(g):
+    """Multiply g by the exact power of two that brings max|g_i| to [0.5, 1); return the new
+    norm. Used where the direction g/||g|| is all that matters and ||g|| is tiny."""
+    largest = 0.0
+    for i in range(g.size):
+        largest = max(largest, abs(g[i]))
+    exponent = math.frexp(largest)[1]
+    for i in range(g.size):
+        g[i] = math.ldexp(g[i], -exponent)
+    return norm2(g)
+
+
+@njit(**_jit)
+def clip_global_inplace(g, tau):
+    """GClip (Zhang et al. 2020, eq. GClip): ``g <- min{1, tau/||g||} g``; returns True if clipped.
+
+    Edge cases, defined and tested: ``g = 0`` stays 0 (nothing to clip); a NaN anywhere makes the
+    whole vector NaN (``min{1, tau/NaN}`` is undefined; the replica is then flagged diverged);
+    infinite entries (no NaN) give the limit of the rule as they grow: the infinite coordinates
+    share the norm ``tau`` equally with their signs and the finite ones become 0. ``tau = inf``
+    is the identity; ``tau = 0`` maps every g to 0. Norms whose squares overflow or underflow
+    are computed by rescaling.
+    """
+    norm = robust_norm(g)
+    if norm <= tau or norm == 0.0:
+        return False
+    if math.isnan(norm):
+        g[:] = math.nan
+        return True
+    if math.isinf(norm):
+        infinite = 0
+        for i in range(g.size):
+            infinite += math.isinf(g[i])
+        share = tau / math.sqrt(infinite)
+        for i in range(g.size):
+            g[i] = math.copysign(share, g[i]) if math.isinf(g[i]) else 0.0
+        return True
+    if norm < 1e-150:  # tau g/||g|| is scale-free in g: rescale exactly first
+        norm = rescale_tiny(g)
+    scale = tau / norm
+    for i in range(g.size):
+        g[i] *= scale
+    return True
+
+
+@njit(**_jit)
+def clip_coordinates_inplace(g, tau):
+    """CClip (Zhang et al. 2020, Section 4): each coordinate clipped to [-tau, tau].
+
+    ``g_i = +-inf`` becomes ``+-tau``; NaN stays NaN; 0 stays 0. Returns True if any coordinate
+    was clipped.
+    """
+    clipped = False
+    for i in range(g.size):
+        if g[i] > tau:
+            g[i] = tau
+            clipped = True
+        elif g[i] < -tau:
+            g[i] = -tau
+            clipped = True
+    return clipped
+
+
+@njit(**_jit)
+def normalize_inplace(g):
+    """Normalised gradient ``g / ||g||`` with the same edge cases as GClip at tau = 1 (0 -> 0)."""
+    norm = robust_norm(g)
+    if norm == 0.0:
+        return
+    if not math.isfinite(norm):
+        clip_global_inplace(g, 1.0)
+        return
+    if norm < 1e-150:  # g / ||g|| is scale-free: rescale exactly first (subnormals are coarse)
+        norm = rescale_tiny(g)
+    for i in range(g.size):
+        g[i] /= norm
+
+
+@njit(**_jit)
+def update(algorithm, x, g, step_size, threshold):
+    """One step ``x <- x - step_size * direction(g)``; returns True if the step was clipped."""
+    clipped = False
+    if algorithm == GCLIP:
+        clipped = clip_global_inplace(g, threshold)
+    elif algorithm == CCLIP:
+        clipped = clip_coordinates_inplace(g, threshold)
+    elif algorithm == NSGD:
+        normalize_inplace(g)
+    for i in range(x.size):
+        x[i] -= step_size * g[i]
+    return clipped
+
+
+@njit(**_jit)
+def all_finite(x):
+    """True if no entry is NaN or inf (integer OR-reduction: vectorises without reassoc)."""
+    bad = np.uint64(0)
+    for i in range(x.size):
+        bad |= np.uint64((float_to_bits(x[i]) & _EXPONENT) == _EXPONENT)
+    return bad == 0
+
+
+@njit(**_jit)
+def distance(a, b):
+    total = 0.0
+    for i in range(a.size):
+        total += (a[i] - b[i]) ** 2
+    return math.sqrt(total)
+
+
+# ----------------------------------------------------------------------------- driver
+@njit(parallel=True, **_jit)
+def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise_scales,
+        problem, pp, parr, law, geometry, lp, scales,
+        algorithm, projected, averaging, track_min_grad, out, diverged_step):
+    """Run ``out.shape[0]`` replicas for ``K = step_sizes.size - 1`` steps.
+
+    Step k = 1..K: ``g = grad f(x_{k-1}) + noise_k`` (noise scaled by ``noise_scales[k]``),
+    ``x_k = [proj](x_{k-1} - step_sizes[k] * direction(g, thresholds[k]))``; the k-weighted
+    average ``x_bar_k = sum_{j<=k} j x_{j-1} / sum_{j<=k} j`` of Theorem 4 is updated as
+    ``x_bar_k = x_bar_{k-1} + 2/(k+1) (x_{k-1} - x_bar_{k-1})``.
+    At each checkpoint k, ``out[r, :, c]`` holds the metrics of :data:`METRICS` at x_k.
+    A replica whose iterate becomes non-finite at step k stops; ``diverged_step[r] = k`` and its
+    later checkpoints hold +inf (errors, norms) and its clipped fraction so far.
+    """
+    replicas = out.shape[0]
+    d = x0.size
+    steps = step_sizes.size - 1
+    n_checkpoints = checkpoints.size
+    f_star = pp[PP_F_STAR]
+    minimiser = parr[PARR_MINIMISER]
+    for r in prange(replicas):
+        key = replica_key(seed_key, replica_offset + r)
+        counter = np.uint64(0)
+        x = x0.copy()
+        x_bar = x0.copy()
+        g = np.empty(d)
+        clipped_steps = 0
+        min_grad_sum = 0.0
+        next_checkpoint = 0
+        diverged_step[r] = 0
+        for k in range(1, steps + 1):
+            gradient(problem, pp, parr, x, g)
+            if track_min_grad:
+                gn = norm2(g)
+                min_grad_sum += min(gn, gn * gn)
+            counter = add_noise(law, geometry, lp, scales, noise_scales[k], key, counter, g)
+            if averaging:
+                weight = 2.0 / (k + 1.0)
+                for i in range(d):
+                    x_bar[i] += weight * (x[i] - x_bar[i])
+            clipped_steps += update(algorithm, x, g, step_sizes[k], thresholds[k])
+            if projected:
+                project(pp, x)
+            finite = all_finite(x)
+            if k == checkpoints[next_checkpoint] or not finite:
+                if not finite:
+                    diverged_step[r] = k
+                while next_checkpoint < n_checkpoints and (
+                        not finite or k == checkpoints[next_checkpoint]):
+                    c = next_checkpoint
+                    if finite:
+                        out[r, 0, c] = objective(problem, pp, parr, x) - f_star
+                        gradient(problem, pp, parr, x, g)
+                        out[r, 1, c] = norm2(g)
+                        out[r, 2, c] = (objective(problem, pp, parr, x_bar) - f_star
+                                        if averaging else math.nan)
+                        out[r, 4, c] = min_grad_sum / k if track_min_grad else math.nan
+                        out[r, 5, c] = distance(x, minimiser)
+                    else:
+                        out[r, 0, c] = math.inf
+                        out[r, 1, c] = math.inf
+                        out[r, 2, c] = math.inf if averaging else math.nan
+                        out[r, 4, c] = math.inf if track_min_grad else math.nan
+                        out[r, 5, c] = math.inf
+                    out[r, 3, c] = clipped_steps / k
+                    next_checkpoint += 1
+                if not finite or next_checkpoint == n_checkpoints:
+                    break

@@ -1,0 +1,205 @@
+"""Test problems: f, grad f, f*, minimiser, constants (L, mu, F0) and the projection.
+
+All three are separable over coordinates with curvatures ``h_i`` and centre ``c``:
+
+- ``quadratic``: ``f(x) = sum_i h_i (x_i - c_i)^2 / 2``, mu = min h, L = max h, f* = 0;
+- ``nonconvex``: ``f(x) = sum_i h_i (x_i - c_i)^2 / 2 + w sin^2(x_i - c_i)``: L-smooth with
+  ``L = max h + 2w``, non-convex when ``2w > min h`` (``f'' = h + 2w cos(2t)``), global minimum
+  f* = 0 at c (every term is >= 0) and spurious stationary points elsewhere (the setting of
+  Theorem 2 of Zhang et al. 2020);
+- ``constrained-quadratic``: ``f(x) = sum_i h_i (x_i - c_i)^2 / 2 + l1 ||x||_1`` on the box
+  ``[-R, R]^d``: mu-strongly convex, non-smooth where some ``x_i = 0``, with Euclidean projection
+  (the setting of Theorem 4). Its minimiser is exact: per coordinate, the soft-threshold of c_i
+  at ``l1/h_i`` clipped to the box (a convex function of one variable is minimised over an
+  interval at the projection of its unconstrained minimiser).
+
+Everything evaluates through the engine's kernels, so the API and the engine cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from simlab import _kernels as kernels
+from simlab.errors import InputError, check_count, check_finite, check_positive
+
+
+def _broadcast(name: str, value, dim: int) -> np.ndarray:
+    array = np.broadcast_to(np.asarray(value, dtype=float), (dim,)).copy()
+    if not np.all(np.isfinite(array)):
+        raise InputError(f"{name} must be finite")
+    return array
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Base class. ``curvatures`` are spread geometrically from mu to L over the coordinates."""
+
+    dim: int = 10
+    mu: float = 1.0
+    L: float = 10.0
+    center: float = 1.0
+
+    name: ClassVar[str] = ""
+    code: ClassVar[int] = -1
+    _arrays: np.ndarray = field(init=False, repr=False, compare=False)
+    _params: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        check_count("dimension", self.dim)
+        check_positive("mu", self.mu)
+        check_positive("L", self.L)
+        check_finite("center", self.center)
+        if self.L < self.mu:
+            raise InputError(f"L must be >= mu, got L={self.L:g} < mu={self.mu:g}")
+        curvatures = np.geomspace(self.mu, self.L, self.dim) if self.dim > 1 else np.array(
+            [self.mu])
+        center = _broadcast("center", self.center, self.dim)
+        object.__setattr__(self, "_arrays", np.vstack([curvatures, center, center]))
+        object.__setattr__(self, "_params", np.array([0.0, 0.0, -np.inf, np.inf, 0.0]))
+
+    # -- evaluation through the kernels
+    def f(self, x) -> float:
+        return kernels.objective(self.code, self._params, self._arrays, self._point(x))
+
+    def grad(self, x) -> np.ndarray:
+        out = np.empty(self.dim)
+        kernels.gradient(self.code, self._params, self._arrays, self._point(x), out)
+        return out
+
+    def project(self, x) -> np.ndarray:
+        out = self._point(x).copy()
+        kernels.project(self._params, out)
+        return out
+
+    def _point(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if x.shape != (self.dim,):
+            raise InputError(f"point must have shape ({self.dim},), got {x.shape}")
+        return np.ascontiguousarray(x)
+
+    # -- constants
+    @property
+    def curvatures(self) -> np.ndarray:
+        return self._arrays[kernels.PARR_CURVATURE].copy()
+
+    @property
+    def minimiser(self) -> np.ndarray:
+        return self._arrays[kernels.PARR_MINIMISER].copy()
+
+    @property
+    def f_star(self) -> float:
+        return float(self._params[kernels.PP_F_STAR])
+
+    @property
+    def smoothness(self) -> float:
+        """L (inf for a non-smooth problem)."""
+        return float(self.L)
+
+    @property
+    def strong_convexity(self) -> float:
+        """mu (0 for a non-convex problem)."""
+        return float(self.mu)
+
+    @property
+    def projected(self) -> bool:
+        return False
+
+    def initial_point(self) -> np.ndarray:
+        """x_0 = 0."""
+        return np.zeros(self.dim)
+
+    def initial_gap(self, x0=None) -> float:
+        """F0 = f(x0) - f*."""
+        x0 = self.initial_point() if x0 is None else x0
+        return self.f(x0) - self.f_star
+
+    def gradient_bound(self) -> float:
+        """sup ||grad f|| over the domain (inf on an unbounded domain)."""
+        return math.inf
+
+    def kernel_args(self):
+        return self.code, self._params, self._arrays
+
+
+@dataclass(frozen=True)
+class Quadratic(Problem):
+    name: ClassVar[str] = "quadratic"
+    code: ClassVar[int] = kernels.QUADRATIC
+
+
+@dataclass(frozen=True)
+class NonConvex(Problem):
+    """Curvature ``mu`` on every coordinate plus ``wave * sin^2``; ``L`` is derived, not given."""
+
+    wave: float = 2.0
+    mu: float = 1.0
+    L: float = field(init=False, default=0.0)
+
+    name: ClassVar[str] = "nonconvex"
+    code: ClassVar[int] = kernels.NONCONVEX
+
+    def __post_init__(self):
+        check_positive("wave", self.wave)
+        object.__setattr__(self, "L", self.mu + 2 * self.wave)
+        super().__post_init__()
+        self._arrays[kernels.PARR_CURVATURE] = self.mu
+        self._params[kernels.PP_WAVE] = self.wave
+        if 2 * self.wave <= self.mu:
+            raise InputError("nonconvex needs 2 * wave > mu, or it is convex")
+
+    @property
+    def strong_convexity(self):
+        return 0.0
+
+
+@dataclass(frozen=True)
+class ConstrainedQuadratic(Problem):
+    """Quadratic plus ``l1 ||x||_1`` on the box ``[-radius, radius]^d`` (Theorem 4's setting)."""
+
+    l1: float = 0.5
+    radius: float = 2.0
+    center: float = 1.5
+
+    name: ClassVar[str] = "constrained-quadratic"
+    code: ClassVar[int] = kernels.CONSTRAINED_QUADRATIC
+
+    def __post_init__(self):
+        check_positive("l1 weight", self.l1, allow_zero=True)
+        check_positive("radius", self.radius)
+        super().__post_init__()
+        h, c = self._arrays[kernels.PARR_CURVATURE], self._arrays[kernels.PARR_CENTER]
+        soft = np.sign(c) * np.maximum(np.abs(c) - self.l1 / h, 0.0)
+        self._arrays[kernels.PARR_MINIMISER] = np.clip(soft, -self.radius, self.radius)
+        self._params[kernels.PP_L1] = self.l1
+        self._params[kernels.PP_LOW] = -self.radius
+        self._params[kernels.PP_HIGH] = self.radius
+        self._params[kernels.PP_F_STAR] = kernels.objective(
+            self.code, self._params, self._arrays, self._arrays[kernels.PARR_MINIMISER].copy())
+
+    @property
+    def smoothness(self):
+        return math.inf if self.l1 > 0 else float(self.L)
+
+    @property
+    def projected(self):
+        return True
+
+    def gradient_bound(self) -> float:
+        """sup over the box of ||subgradient||: per coordinate the larger end-point value
+        (|h_i t - h_i c_i + l1 sign t| is largest at t = +-R), summed in squares."""
+        h, c, r = self.curvatures, self._arrays[kernels.PARR_CENTER], self.radius
+        per_coordinate = np.maximum(np.abs(h * (r - c) + self.l1), np.abs(h * (-r - c) - self.l1))
+        return float(np.sqrt(np.sum(per_coordinate ** 2)))
+
+
+#: CLI names -> classes (a contract)
+PROBLEMS: dict[str, type[Problem]] = {
+    "quadratic": Quadratic,
+    "nonconvex": NonConvex,
+    "constrained-quadratic": ConstrainedQuadratic,
+}

@@ -1,0 +1,102 @@
+"""Clipping operators: properties (hypothesis) and the defined edge cases (0, NaN, inf)."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import simlab
+from simlab.errors import InputError
+
+finite_vectors = arrays(np.float64, st.integers(1, 12),
+                        elements=st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False))
+thresholds = st.floats(1e-6, 1e6)
+
+
+def check_global_clip(op, g, tau):
+    """||out|| <= tau, identity below the threshold, direction kept."""
+    out = op(g, tau)
+    norm = np.linalg.norm(g)
+    assert np.linalg.norm(out) <= tau * (1 + 1e-12) or np.array_equal(out, g)
+    if norm <= tau:
+        np.testing.assert_array_equal(out, g)  # identity below the threshold
+    elif norm > 0:
+        # direction kept: out = c g with c = tau/||g|| > 0
+        np.testing.assert_allclose(out, g * (tau / norm), rtol=1e-12, atol=1e-300)
+        assert np.linalg.norm(out) == pytest.approx(tau, rel=1e-12)
+
+
+@settings(deadline=None, max_examples=200)
+@given(finite_vectors, thresholds)
+def test_global_clip_properties(g, tau):
+    check_global_clip(simlab.clip_global, g, tau)
+
+
+@settings(deadline=None, max_examples=200)
+@given(finite_vectors, thresholds)
+def test_coordinate_clip_properties(g, tau):
+    out = simlab.clip_coordinates(g, tau)
+    assert np.all(np.abs(out) <= tau)
+    inside = np.abs(g) <= tau
+    np.testing.assert_array_equal(out[inside], g[inside])
+    np.testing.assert_array_equal(np.sign(out), np.sign(g))
+
+
+@settings(deadline=None, max_examples=100)
+@given(finite_vectors)
+def test_normalize_has_unit_norm(g):
+    out = simlab.normalize(g)
+    if np.any(g != 0):
+        assert np.linalg.norm(out) == pytest.approx(1.0, rel=1e-12)
+    else:
+        np.testing.assert_array_equal(out, 0)
+
+
+def test_zero_gradient_stays_zero():
+    for op in (lambda g: simlab.clip_global(g, 1.0), lambda g: simlab.clip_coordinates(g, 1.0),
+               simlab.normalize):
+        np.testing.assert_array_equal(op(np.zeros(4)), np.zeros(4))
+
+
+def test_nan_makes_the_whole_globally_clipped_vector_nan():
+    out = simlab.clip_global([1.0, np.nan, 3.0], 1.0)
+    assert np.all(np.isnan(out))
+
+
+def test_nan_stays_in_its_coordinate_under_cclip():
+    out = simlab.clip_coordinates([5.0, np.nan, -5.0], 1.0)
+    assert out[0] == 1.0 and np.isnan(out[1]) and out[2] == -1.0
+
+
+def test_infinite_entries_take_the_limit_direction():
+    out = simlab.clip_global([np.inf, 2.0, -np.inf], 3.0)
+    np.testing.assert_allclose(out, [3 / math.sqrt(2), 0.0, -3 / math.sqrt(2)])
+    np.testing.assert_array_equal(simlab.clip_coordinates([np.inf, -np.inf], 2.0), [2.0, -2.0])
+    np.testing.assert_allclose(simlab.normalize([0.0, -np.inf]), [0.0, -1.0])
+
+
+def test_overflowing_finite_norm_is_clipped_correctly():
+    g = np.array([1e200, 1e200])
+    np.testing.assert_allclose(simlab.clip_global(g, 1.0), [2 ** -0.5, 2 ** -0.5])
+
+
+def test_threshold_edges():
+    np.testing.assert_array_equal(simlab.clip_global([3.0, 4.0], 0.0), [0.0, 0.0])
+    np.testing.assert_array_equal(simlab.clip_global([3.0, 4.0], np.inf), [3.0, 4.0])
+    with pytest.raises(InputError):
+        simlab.clip_global([1.0], -1.0)
+    with pytest.raises(InputError):
+        simlab.clip_global([1.0], float("nan"))
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda g, tau: simlab.clip_coordinates(g, tau),          # per coordinate: norm can exceed tau
+    lambda g, tau: g * min(1.0, tau / np.sum(np.abs(g))),    # l1 norm: clips too early
+    lambda g, tau: np.abs(simlab.clip_global(g, tau))])      # loses the direction
+def test_global_clip_check_rejects_wrong_operators(wrong):
+    with pytest.raises(AssertionError):
+        check_global_clip(wrong, np.array([3.0, -4.0, 0.5]), 1.0)
+        check_global_clip(wrong, np.array([0.3, -0.4]), 1.0)

@@ -1,0 +1,59 @@
+"""``simlab simulate``: JSON fields, the table, and one-line errors with exit code 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from simlab.cli import main
+
+BASE = ["simulate", "--steps", "200", "--replicas", "20", "--dim", "3"]
+
+
+def test_json_fields(capsys):
+    assert main(BASE + ["--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {"parameters", "checkpoints", "metrics", "replicas", "diverged"} <= set(doc)
+    error = doc["metrics"]["avg_error"]
+    assert {"mean", "stderr", "median", "quantiles", "diverged"} <= set(error)
+    assert len(error["mean"]) == len(doc["checkpoints"]) and doc["checkpoints"][-1] == 200
+    assert doc["parameters"]["algorithm"] == "proj-gclip"
+
+
+@pytest.mark.parametrize("problem, algorithm", [("quadratic", "sgd"), ("quadratic", "gclip"),
+                                                ("nonconvex", "gclip"), ("quadratic", "cclip"),
+                                                ("nonconvex", "nsgd")])
+def test_every_name_runs(capsys, problem, algorithm):
+    args = BASE + ["--problem", problem, "--algorithm", algorithm, "--json"]
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["parameters"]["problem"] == problem
+
+
+@pytest.mark.parametrize("noise", ["gaussian", "pareto", "stable", "student-t"])
+def test_every_noise_runs_with_both_geometries(capsys, noise):
+    for geometry in ("coordinate", "isotropic"):
+        assert main(BASE + ["--noise", noise, "--geometry", geometry]) == 0
+        assert "diverged replicas" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("extra", [
+    ["--alpha", "2.5"], ["--alpha", "1.0"], ["--alpha", "nan"], ["--scale", "-1"],
+    ["--scale", "nan"], ["--steps", "0"], ["--replicas", "0"], ["--problem", "rosenbrock"],
+    ["--noise", "levy"], ["--algorithm", "adamw"], ["--geometry", "ball"],
+    ["--noise", "stable", "--tail-index", "1.3", "--alpha", "1.5"], ["--noise", "cauchy"],
+    ["--steps", "ten"], ["--dim", "-3"]])
+def test_bad_input_one_line_exit_2(capsys, extra):
+    with pytest.raises(SystemExit) as stop:
+        code = main(BASE + extra)
+        raise SystemExit(code)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error:" in err and "Traceback" not in err
+
+
+def test_real_process_exit_code_and_no_traceback():
+    proc = subprocess.run([sys.executable, "-m", "simlab", "simulate", "--alpha", "3"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
