@@ -5,7 +5,8 @@ A verb module (``simlab/cli/<verb>.py``) defines
 - ``HELP``: one line for ``simlab --help``;
 - ``configure(parser)``: its arguments (``--json`` is added here for every verb);
 - ``run(args)``: does the work through the public API and returns a JSON-able object;
-- ``render(result) -> str``: the readable table printed without ``--json``.
+- ``render(result) -> str``: the readable table printed without ``--json``;
+- optionally ``exit_code(result) -> int`` (default 0), for verbs whose result can be a failure.
 
 Adding a verb is one module plus one line in :data:`VERBS`. Bad input raises
 :class:`simlab.errors.InputError`, printed as one line on stderr with exit code 2.
@@ -27,6 +28,7 @@ from simlab.progress import set_quiet
 #: verb -> (module, one-line help). Modules are imported only when their verb runs.
 VERBS: dict[str, tuple[str, str]] = {
     "simulate": ("simlab.cli.simulate", "run replicas of one algorithm on one problem and noise law"),
+    "reproduce": ("simlab.cli.reproduce", "run every verb, regenerate every figure and write reports/REPORT.md"),
 }
 
 
@@ -93,4 +95,4 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simlab {args.verb}: interrupted", file=sys.stderr)
         return 130
     print(dumps(result) if args.json else module.render(result))
-    return 0
+    return module.exit_code(result) if hasattr(module, "exit_code") else 0
