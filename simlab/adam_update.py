@@ -327,7 +327,7 @@ class UpdateSpec:
     def predicted(self) -> bool:
         """Theorem 1 predicts the law: zero-mean, constant-variance Gaussian gradients, mu = 0, eps = 0."""
         return (self.gradient in PREDICTED_GRADIENTS and self.momentum == 0 and self.epsilon == 0
-                and self.bias_correction)
+                and (self.bias_correction or self.beta is None))
 
 
 def draw_gradients(spec: UpdateSpec) -> np.ndarray:
@@ -764,13 +764,33 @@ FIGURE_NAMES = ("adam_update_pdf", "adam_update_variance", "adam_update_time_var
 def _histogram_grid(scenarios: dict[str, UpdateSpec], ms, name: str, title: str,
                     reference_label: str, log_density: bool = False):
     """One row per scenario, one column per step m: the simulated histogram beside eq. 30's law for
-    i.i.d. N(0,1) gradients (the reference the scenario departs from)."""
+    i.i.d. N(0,1) gradients (the reference the scenario departs from); the last column shows
+    Var(Delta theta) and Var|Delta theta| against m beside Corollaries 1-2 (the i.i.d. reference)."""
+    from matplotlib.ticker import NullFormatter
+
     from simlab.plotting import new_figure, save
 
-    fig, axes = new_figure(ncols=len(ms), nrows=len(scenarios),
-                           figsize=(3.0 * len(ms), 2.6 * len(scenarios)))
+    fig, axes = new_figure(ncols=len(ms) + 1, nrows=len(scenarios),
+                           figsize=(3.0 * (len(ms) + 1), 2.6 * len(scenarios)))
     for row, (label, spec) in enumerate(scenarios.items()):
         updates = simulate_updates(spec)
+        ax = axes[row][-1]
+        steps = np.arange(2, spec.steps + 1)
+        ax.plot(steps, updates[:, 1:].var(axis=0), "o", ms=2.5, color="C0",
+                label=r"simulated Var $\Delta\theta$")
+        ax.plot(steps, np.abs(updates[:, 1:]).var(axis=0), "s", ms=2.5, color="C1",
+                label=r"simulated Var $|\Delta\theta|$")
+        ax.plot(steps, [corollary_1_variance(m, spec.convention) for m in steps], color="C0",
+                lw=1, label="Corollary 1 (i.i.d. N(0,1))")
+        ax.plot(steps, [corollary_2_abs_variance(m, spec.convention) for m in steps], color="C1",
+                lw=1, label="Corollary 2 (i.i.d. N(0,1))")
+        ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("step m")
+        ax.set_ylabel("variance")
+        ax.set_title(f"{label}: variance in time", fontsize=9)
+        if row == 0:
+            ax.legend(fontsize=6)
         for col, m in enumerate(ms):
             ax = axes[row][col]
             x = updates[:, m - 1]
@@ -793,7 +813,7 @@ def _histogram_grid(scenarios: dict[str, UpdateSpec], ms, name: str, title: str,
                 ax.set_ylim(0.5 * one_count, 5 * counts.max())
             elif m == 2:
                 ax.set_ylim(0, 3 * law_xg(m, spec.convention).pdf(0.0) + 0.5)
-    axes[0][-1].legend(loc="upper left", fontsize=7)
+    axes[0][-2].legend(loc="upper left", fontsize=7)
     fig.suptitle(title, fontsize=10)
     return save(fig, name)
 
@@ -904,3 +924,53 @@ def make_figures(quick: bool = True, samples: int | None = None) -> list:
     return [figure_pdf(samples=samples), figure_variance(samples=samples),
             figure_time_varying(samples=samples), figure_nonzero_mean(samples=samples),
             figure_cauchy(samples=samples)]
+
+
+# --------------------------------------------------------------------------------------------
+# 5. all comparisons at once
+# --------------------------------------------------------------------------------------------
+
+
+def run_checks(*, samples: int = 20_000) -> dict:
+    """Every comparison of item 3 of the issue, each with its computed verdict (JSON-able).
+
+    Seeds are the defaults of each function; ``samples`` is the per-step sample size where a function
+    takes one (``beta_mapping`` uses 4 000 per beta: its longest run has 3 000 steps).
+    """
+    theorem = {}
+    for k, convention in enumerate(CONVENTIONS):
+        rows = compare_steps(UpdateSpec(gradient="simple-average", steps=100, samples=samples,
+                                        seed=1 + k, convention=convention))
+        theorem[convention] = {"verdict": overall_verdict(rows),
+                               "min_ks_pvalue": min(r.ks_pvalue for r in rows),
+                               "max_variance_z": max(abs(r.variance - r.predicted_variance)
+                                                     / r.variance_se for r in rows),
+                               "max_abs_variance_z": max(
+                                   abs(r.abs_variance - r.predicted_abs_variance)
+                                   / r.abs_variance_se for r in rows)}
+    student = simulate_updates(UpdateSpec(gradient="simple-average", steps=10, samples=samples,
+                                          seed=2))
+    student_p = {m: ks_against(student[:, m - 1], student_t_law(m))[1] for m in (3, 5, 10)}
+    modality = modality_transition()
+    limit = gaussian_limit(samples=samples)
+    mapping = beta_mapping()
+    effects = bias_correction_and_epsilon(samples=samples)
+    printed = theorem_1_as_printed(samples=samples)
+    printed_z = (abs(printed["printed"]["variance"] - 1.0) / printed["printed"]["variance_se"])
+    return {
+        "theorem_1_law_m_2_to_100": theorem,
+        "student_t_rejected": {"ks_pvalues": student_p,
+                               "verdict": "rejected" if max(student_p.values()) < 1e-6
+                               else "not rejected"},
+        "modality_transition": {"rows": [asdict(r) for r in modality],
+                                "verdict": "agrees" if all(r.verdict == "agrees"
+                                                           for r in modality) else "disagrees"},
+        "gaussian_limit": asdict(limit),
+        "beta_mapping_eq12": {"rows": [asdict(r) for r in mapping],
+                              "verdict": beta_mapping_verdict(mapping)},
+        "bias_correction_and_epsilon": [asdict(r) for r in effects],
+        "exchangeable_corollary_1": exchangeable_variance(samples=samples),
+        "theorem_1_printed_c_n": {**printed, "verdict": "fails" if printed_z > 5 else "holds",
+                                  "correction": PAPER_ERRATA["theorem-1"]},
+        "errata": PAPER_ERRATA,
+    }

@@ -333,3 +333,16 @@ def test_cli_bad_input_exits_2(argv, capsys):
     assert main(["adam-update", "--no-figures", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "error" in err
+
+
+@pytest.mark.slow
+def test_run_checks_full():
+    """Every comparison at n = 20 000 (the seeds of each function): the verdicts the report quotes."""
+    checks = au.run_checks()
+    assert {k: v["verdict"] for k, v in checks["theorem_1_law_m_2_to_100"].items()} == {
+        "c=m": "agrees", "c=m-1": "agrees"}
+    assert checks["student_t_rejected"]["verdict"] == "rejected"
+    assert checks["modality_transition"]["verdict"] == "agrees"
+    assert checks["gaussian_limit"]["verdict"] == "holds"
+    assert checks["beta_mapping_eq12"]["verdict"] == "improves as beta -> 1"
+    assert checks["theorem_1_printed_c_n"]["verdict"] == "fails"

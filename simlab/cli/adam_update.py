@@ -30,6 +30,9 @@ def configure(parser) -> None:
     parser.add_argument("--seed", default="0", help="seed of the gradient streams (default 0)")
     parser.add_argument("--no-figures", action="store_true",
                         help="do not write the five figures (quick mode)")
+    parser.add_argument("--checks", action="store_true",
+                        help="also run every comparison (modality, Gaussian limit, eq. 12, bias "
+                        "correction, epsilon, wrong laws) with its verdict (about 15 s)")
 
 
 def _number(name: str, text):
@@ -69,6 +72,7 @@ def run(args) -> dict:
         "KS p-value and both variances (within z standard errors)",
         "rows": [r.as_dict() for r in rows],
         "figures": figures,
+        "checks": au.run_checks(samples=spec.samples) if args.checks else None,
     }
 
 
@@ -89,6 +93,23 @@ def render(result: dict) -> str:
                      f"{_fmt(r['ks_statistic'], '7.4f'):>7} {_fmt(r['ks_pvalue'], '7.3g'):>7}  "
                      f"{r['verdict']}")
     lines.append(f"overall: {result['verdict']} ({result['verdict_rule']})")
+    checks = result.get("checks")
+    if checks:
+        lines.append("checks:")
+        for name, value in checks.items():
+            if isinstance(value, dict) and "verdict" in value:
+                lines.append(f"  {name}: {value['verdict']}")
+            elif name == "theorem_1_law_m_2_to_100":
+                for convention, v in value.items():
+                    lines.append(f"  {name} [{convention}]: {v['verdict']} (min KS p "
+                                 f"{v['min_ks_pvalue']:.3g})")
+            elif name == "bias_correction_and_epsilon":
+                for v in value:
+                    lines.append(f"  {v['setting']} at m={v['m']}: Var {v['variance']:.4g} vs "
+                                 f"{v['predicted_variance']:.4g}: {v['verdict']}")
+            elif name == "exchangeable_corollary_1":
+                lines.append("  " + name + ": " + ", ".join(f"{k} {v['verdict']}"
+                                                             for k, v in value.items()))
     if result["figures"]:
         lines.append("figures: " + ", ".join(result["figures"]))
     return "\n".join(lines)
