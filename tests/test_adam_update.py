@@ -15,6 +15,9 @@ import math
 import numba
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy import integrate, special, stats
 
 from simlab import adam_update as au
@@ -97,6 +100,10 @@ def test_special_cases_of_the_paper_and_its_errata():
     assert au.law_xg(2, "c=m-1").pdf(z) == pytest.approx(1 / (math.pi * np.sqrt(1 - z**2)))
     assert au.law_xg(3, "c=m-1").pdf(z) == pytest.approx(np.full(3, 1 / (2 * math.sqrt(2))))
     assert au.law_xg(3, "c=m").pdf(z) != pytest.approx(np.full(3, 1 / (2 * math.sqrt(2))))
+    # eq. 34's "Var|X_g| = (m-1)/m" is Var(X_g) under c=m-1, not Var|X_g| (Corollary 2)
+    for m in (3, 10, 50):
+        assert au.corollary_1_variance(m, "c=m-1") == pytest.approx((m - 1) / m, rel=1e-12)
+        assert au.law_abs_xg(m).var() < (m - 1) / m - 0.2
     # eq. 22's mode: the Beta(1/2, (m-1)/2) density is unbounded at 0, not peaked at 1/(m-2)
     k = au.law_k(10)
     assert k.pdf(1e-8) > k.pdf(1 / 8) * 100
@@ -166,6 +173,24 @@ def test_kernel_matches_numpy_reference(momentum, beta, epsilon, simple, offset,
     if not simple and momentum > 0:
         wrong = _reference_updates(gradients, momentum, beta, epsilon, simple, offset, not bias)
         assert not np.allclose(got[:, 1:], wrong[:, 1:], rtol=1e-6)
+
+
+@settings(deadline=None, max_examples=60)
+@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 15)),
+              elements=st.floats(1e-6, 1e6) | st.floats(-1e6, -1e-6)))
+def test_simple_average_update_is_bounded_by_sqrt_c(gradients):
+    """Proposition 1 / eq. 30's support, for any nonzero gradients: |Delta theta_t| <= sqrt(t)
+    (c=m) and <= sqrt(t-1) (c=m-1), with mu = 0 and eps = 0."""
+    samples, steps = gradients.shape
+    t = np.arange(1, steps + 1)
+    for convention, c in (("c=m", t), ("c=m-1", t - 1)):
+        spec = au.UpdateSpec(gradient="normal", steps=steps, samples=samples, convention=convention)
+        updates = au.simulate_updates(spec, gradients)
+        assert np.all(np.abs(updates) <= np.sqrt(c) * (1 + 1e-12))
+    # a wrong bound (the Student-t picture: unbounded, or bounded by 1) is violated somewhere
+    wrong = au.simulate_updates(au.UpdateSpec(gradient="normal", steps=2, samples=1),
+                                np.array([[1e-3, 1.0]]))
+    assert abs(wrong[0, 1]) > 1
 
 
 def test_simulator_reproducible_and_independent_of_thread_count():
