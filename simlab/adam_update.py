@@ -83,6 +83,9 @@ PAPER_ERRATA: dict[str, str] = {
     "eq-28-support": "X_k = sqrt(K) lives on [-1, 1], not [-sqrt m, sqrt m]",
     "eq-32-33": "the arcsine law on [-1, 1] (m=2) and the uniform on [-sqrt 2, sqrt 2] (m=3) hold "
     "under c=m-1; eq. 30 (c=m) gives supports [-sqrt 2, sqrt 2] and [-sqrt 3, sqrt 3]",
+    "eq-8-10": "the exponential average of m terms (i = 1..m) has mean mu (1 - beta^m) and "
+    "bias-corrected variance sigma^2 (1-beta)/(1+beta) (1+beta^m)/(1-beta^m): the printed "
+    "exponent m-1 counts m-1 terms",
     "eq-34": "Var|X_g| is not (m-1)/m: (m-1)/m is Var(X_g) under c=m-1; Var|X_g| is Corollary 2",
 }
 
@@ -227,7 +230,8 @@ def effective_steps_eq12(beta) -> float:
 def effective_steps(beta, t) -> float:
     """The effective number of averaged squares in Adam's bias-corrected preconditioner at step ``t``.
 
-    From eq. 9: the weights ``beta^(t-i) / sum beta^j`` give ``n_eff = (sum_{i<t} beta^i)^2 /
+    From eq. 9-10 (with the exponent ``t``, see ``PAPER_ERRATA["eq-8-10"]``): the weights
+    ``beta^(t-i) / sum beta^j`` give ``n_eff = (sum_{i<t} beta^i)^2 /
     sum_{i<t} beta^(2i)``; ``n_eff = t`` as ``beta -> 1`` (simple average) and ``n_eff ->
     (1+beta)/(1-beta) = m_eq12 - 1`` as ``t -> infinity`` (eq. 11-12).
     """

@@ -120,6 +120,19 @@ def test_law_of_k_matches_direct_chi_square_sampling():
     assert stats.kstest(z / (z + h), au.law_k(m + 1).cdf).pvalue < 1e-4
 
 
+def test_exponential_average_moments_eq_8_to_10():
+    """Eq. 8-10 with m terms: weights (1-beta) beta^(m-i), i = 1..m, sum to 1 - beta^m (printed: m-1);
+    the bias-corrected variance is 1/effective_steps. Exact arithmetic in floats, 1e-12."""
+    beta, m = 0.9, 5
+    weights = (1 - beta) * beta ** (m - np.arange(1, m + 1))
+    assert weights.sum() == pytest.approx(1 - beta**m, rel=1e-12)
+    assert weights.sum() != pytest.approx(1 - beta ** (m - 1), rel=1e-3)  # the printed exponent
+    corrected_variance = np.sum(weights**2) / weights.sum() ** 2
+    eq10 = (1 - beta) / (1 + beta) * (1 + beta**m) / (1 - beta**m)
+    assert corrected_variance == pytest.approx(eq10, rel=1e-12)
+    assert au.effective_steps(beta, m) == pytest.approx(1 / eq10, rel=1e-12)
+
+
 def test_laws_reject_bad_m():
     for bad in (1, 0.5, float("nan"), float("inf")):
         with pytest.raises(InputError):
