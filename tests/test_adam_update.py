@@ -379,7 +379,9 @@ def test_cli_json(capsys):
 
 @pytest.mark.parametrize("argv", [["--steps", "1"], ["--samples", "0"], ["--gradient", "foo"],
                                   ["--beta2", "1"], ["--beta2", "nan"], ["--steps", "nan"],
-                                  ["--beta2", "-0.1"], ["--steps", "2.5"]])
+                                  ["--beta2", "-0.1"], ["--steps", "2.5"],
+                                  ["--gradient", "stable", "--tail-index", "3"],
+                                  ["--convention", "c=2m"]])
 def test_cli_bad_input_exits_2(argv, capsys):
     assert main(["adam-update", "--no-figures", *argv]) == 2
     err = capsys.readouterr().err

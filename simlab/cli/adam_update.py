@@ -27,6 +27,8 @@ def configure(parser) -> None:
                         help="preconditioner decay beta in [0, 1); omit for Theorem 1's simple "
                         f"average ('exponential' defaults to {au.ADAM_DEFAULT_BETA2})")
     parser.add_argument("--convention", default="c=m", help="normaliser c of eq. 14: c=m or c=m-1")
+    parser.add_argument("--tail-index", default="1.5",
+                        help="tail index in (0, 2] of the pareto and stable streams (default 1.5)")
     parser.add_argument("--seed", default="0", help="seed of the gradient streams (default 0)")
     parser.add_argument("--no-figures", action="store_true",
                         help="do not write the five figures (quick mode)")
@@ -56,7 +58,8 @@ def run(args) -> dict:
     beta = None if args.beta2 is None else _number("beta2", args.beta2)
     spec = au.UpdateSpec(gradient=args.gradient, steps=_whole("steps", args.steps),
                          samples=_whole("samples", args.samples), beta=beta,
-                         convention=args.convention, seed=_whole("seed", args.seed))
+                         convention=args.convention, seed=_whole("seed", args.seed),
+                         tail_index=_number("tail-index", args.tail_index))
     rows = au.compare_steps(spec)
     figures = [] if args.no_figures else [str(p) for p in au.make_figures(quick=True)]
     return {
@@ -66,6 +69,7 @@ def run(args) -> dict:
         "beta2": spec.beta,
         "samples": spec.samples,
         "seed": spec.seed,
+        "tail_index": spec.tail_index if spec.gradient in ("pareto", "stable") else None,
         "convention": rows[0].convention,
         "verdict": au.overall_verdict(rows),
         "verdict_rule": "Bonferroni over 3 x (steps-1) comparisons at family-wise level 0.01: "
