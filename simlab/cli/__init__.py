@@ -29,6 +29,7 @@ from simlab.progress import set_quiet
 VERBS: dict[str, tuple[str, str]] = {
     "simulate": ("simlab.cli.simulate", "run replicas of one algorithm on one problem and noise law"),
     "reproduce": ("simlab.cli.reproduce", "run every verb, regenerate every figure and write reports/REPORT.md"),
+    "adam-update": ("simlab.cli.adam_update", "Adam update law vs Zhiyi & Ziyin Thm 1"),
 }
 
 
