@@ -227,3 +227,12 @@ def test_verify_unknown_paper_exits_2(tmp_path, capsys):
     assert main(["verify", "--paper", "nope", "--out", str(tmp_path / "e.md")]) == 2
     err = capsys.readouterr().err
     assert "unknown paper" in err and len(err.strip().splitlines()) == 1
+
+
+def test_lemma9_on_a_concrete_law_and_wrong_constant():
+    # quadrature (scipy, relative accuracy ~1e-10): the printed bounds hold with room to spare
+    # (largest ratios about 0.58 and 0.022); bounds shrunk by 1/2 and 1/100 are exceeded
+    assert z._lemma9_on_a_law(0).verdict == "holds"
+    assert z._lemma9_on_a_law(1).verdict == "holds"
+    assert z._lemma9_on_a_law(0, scale=0.5).verdict == "fails"
+    assert z._lemma9_on_a_law(1, scale=0.01).verdict == "fails"
