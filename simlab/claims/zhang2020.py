@@ -133,6 +133,18 @@ def check_eta_variance():
                        sigma: (sp.Rational(1, 10), 10), L: (sp.Rational(1, 10), 10)}, points=4)
 
 
+@claim("zhang2020-thm2-eta4L", "Appendix C, proof of Theorem 2",
+       "In the last step we used eta <= 1/(4L): the second-order term of the descent lemma, "
+       "L eta^2 ||grad f||^2, is at most eta ||grad f||^2 / 4 (case ||grad f|| < tau/2).",
+       reconstructed=True)
+def check_eta4l():
+    u = sp.Symbol("u", positive=True)  # eta = u/(4L), u <= 1
+    step = u / (4 * L)
+    return inequality(L * step ** 2 * grad_norm ** 2, step * grad_norm ** 2 / 4,
+                      {u: (sp.Rational(1, 1000), 1), L: (sp.Rational(1, 10), 10),
+                       grad_norm: (sp.Rational(1, 1000), 1000)}, points=7)
+
+
 @claim("zhang2020-thm2-eta24", "Appendix C, proof of Theorem 2",
        "The last inequality follows by eta <= 1/(24 L tau): with ||g_hat|| <= tau and "
        "||grad f|| >= tau/2, (L eta^2/2)||g_hat||^2 <= eta ||grad f||/24.", reconstructed=True)
