@@ -174,7 +174,7 @@ def test_registry_rejects_duplicates_and_unknown_papers():
 
 # ----------------------------------------------------------------------------- the verb and the registry
 @pytest.fixture(scope="module")
-def full_run(tmp_path_factory, capsys_module=None):
+def full_run(tmp_path_factory):
     """One `simlab verify --json` over every registered claim (the expensive part, ~30 s)."""
     import contextlib
     import io
