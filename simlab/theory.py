@@ -102,17 +102,20 @@ def theorem2_exponent(alpha=ALPHA, version: str = "appendix"):
 # ----------------------------------------------------------------------------- Theorem 4 / 8
 def theorem4_terms(alpha, tau_power):
     """The per-step error of the proof of Theorem 4 (App. D) multiplied by the weight k, with
-    eta_k = 4/(mu(k+1)) and tau_k = G k^p (reconstructed from the proof; Lemma 9):
+    eta_k = 4/(mu(k+1)) and tau_k = G k^p (reconstructed from the proof; Lemma 9). From
+    D_k <= (1 - mu eta_k/2) D_(k-1) - 2 eta_k (f - f*) + eta_k^2 E||g_hat||^2
+    + (2 eta_k/mu) ||E g_hat - grad f||^2 (bias split by 2<b, x-x*> <= (mu/2)|x-x*|^2
+    + (2/mu)|b|^2), divided by 2 eta_k and multiplied by k:
 
-        k eta_k G^a tau_k^(2-a)            (variance, E||g_hat||^2 <= G^a tau^(2-a))
-      + k (2/mu) G^(2a) tau_k^(2-2a)       (bias, ||E g_hat - grad f||^2 <= G^(2a) tau^(-2(a-1)))
+        k eta_k G^a tau_k^(2-a) / 2        (variance, E||g_hat||^2 <= G^a tau^(2-a))
+      + k G^(2a) tau_k^(2-2a) / mu         (bias, ||E g_hat - grad f||^2 <= G^(2a) tau^(-2(a-1)))
 
     With p = 1/alpha both are of order k^((2-alpha)/alpha), the sum the proof bounds.
     """
     eta_k = 4 / (mu * (k + 1))
     tau_k = G * k ** tau_power
-    return (k * eta_k * G ** alpha * tau_k ** (2 - alpha)
-            + k * 2 / mu * G ** (2 * alpha) * tau_k ** (2 - 2 * alpha))
+    return (k * eta_k * G ** alpha * tau_k ** (2 - alpha) / 2
+            + k / mu * G ** (2 * alpha) * tau_k ** (2 - 2 * alpha))
 
 
 @cache
