@@ -126,10 +126,10 @@ def test_rate_claim_with_wrong_printed_exponent_fails():
 
 
 def test_compare_rate_three_outcomes():
-    assert z.compare_rate(-1, -1, what="w", convention="c").verdict == "holds"
-    assert z.compare_rate(-1, sp.Rational(-1, 2), what="w",
+    assert checks.compare_rate(-1, -1, what="w", convention="c").verdict == "holds"
+    assert checks.compare_rate(-1, sp.Rational(-1, 2), what="w",
                           convention="c").verdict == "holds-under-convention"
-    assert z.compare_rate(-1, sp.Rational(-1, 3), what="w", convention="c").verdict == "fails"
+    assert checks.compare_rate(-1, sp.Rational(-1, 3), what="w", convention="c").verdict == "fails"
 
 
 def test_rmsprop_acclip_wrong_factor_fails():
@@ -236,3 +236,11 @@ def test_lemma9_on_a_concrete_law_and_wrong_constant():
     assert z._lemma9_on_a_law(1).verdict == "holds"
     assert z._lemma9_on_a_law(0, scale=0.5).verdict == "fails"
     assert z._lemma9_on_a_law(1, scale=0.01).verdict == "fails"
+
+
+def test_all_hold_fails_when_one_part_fails():
+    good = checks.identity(sp.Integer(2) + 2, 4)
+    bad = checks.identity(sp.Integer(2) + 2, 5)
+    assert checks.all_hold({"a": good, "b": good}).verdict == "holds"
+    combined = checks.all_hold({"a": good, "b": bad})
+    assert combined.verdict == "fails" and combined.correction.startswith("b:")

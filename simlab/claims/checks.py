@@ -13,7 +13,9 @@ Checkers (all return :class:`simlab.claims.Verdict`):
 - :func:`exponent_of` -- the power of ``K`` an expression grows like (not a verdict; a helper);
 - :func:`same_exponent` -- the exponent of an expression equals the printed exponent;
 - :func:`sum_bound` -- ``sum_{k=1}^K term(k) <= bound(K)``;
-- :func:`normalises` -- a density integrates to one over its support.
+- :func:`normalises` -- a density integrates to one over its support;
+- :func:`all_hold` -- combine named sub-checks (holds only if all hold);
+- :func:`compare_rate` -- a printed rate exponent vs the computed one (or its half).
 """
 
 from __future__ import annotations
@@ -274,3 +276,30 @@ def normalises(density, var: sp.Symbol, support: tuple, *, domain: Domain | None
                        correction=correction or f"divide the density by {total}")
     return Verdict(verdict.verdict, f"integral over {support} = {total}; {verdict.evidence}",
                    verdict.method, printed=1, computed=total, correction=verdict.correction)
+
+
+def all_hold(parts: dict[str, Verdict], correction: str | None = None) -> Verdict:
+    """Combine several sub-checks: holds if all hold, else fails with the failing parts."""
+    evidence = "; ".join(f"[{name}: {v.verdict}, {v.method}] {v.evidence}" for name, v in parts.items())
+    methods = {v.method for v in parts.values()}
+    method = "symbolic" if methods == {"symbolic"} else "+".join(sorted(methods))
+    failing = [f"{name}: {v.correction}" for name, v in parts.items() if v.verdict == "fails"]
+    if not failing:
+        return Verdict("holds", evidence, method)
+    return Verdict("fails", evidence, method, correction=correction or "; ".join(failing))
+
+
+def compare_rate(computed, printed, *, what: str, convention: str) -> Verdict:
+    """Printed exponent vs computed one: equal -> holds; equal to half the computed one (a rate
+    stated for a square root of the bounded quantity) -> holds-under-convention; else fails."""
+    computed, printed = sp.nsimplify(computed), sp.nsimplify(printed)
+    if sp.simplify(computed - printed) == 0:
+        return Verdict("holds", f"{what}: printed exponent {printed} = computed {computed}",
+                       printed=printed, computed=computed)
+    if sp.simplify(computed / 2 - printed) == 0:
+        return Verdict("holds-under-convention", f"{what}: computed exponent {computed} for the "
+                       f"bounded quantity; the printed {printed} is half of it", printed=printed,
+                       computed=computed, convention=convention)
+    return Verdict("fails", f"{what}: printed exponent {printed}, computed {computed}",
+                   printed=printed, computed=computed,
+                   correction=f"the exponent is {computed} ({what})")

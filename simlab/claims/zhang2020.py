@@ -24,7 +24,15 @@ from scipy import integrate, special, stats
 
 from simlab import theory
 from simlab.claims import Claim, Verdict, register
-from simlab.claims.checks import identity, implies, inequality, normalises, sum_bound
+from simlab.claims.checks import (
+    all_hold,
+    compare_rate,
+    identity,
+    implies,
+    inequality,
+    normalises,
+    sum_bound,
+)
 
 PAPER = "zhang2020"
 ALPHA = theory.ALPHA
@@ -48,33 +56,6 @@ def claim(id, ref, statement, *, reconstructed=False, **expressions):
                        expressions=expressions, reconstructed=reconstructed))
         return check
     return wrap
-
-
-def all_hold(parts: dict[str, Verdict], correction: str | None = None) -> Verdict:
-    """Combine several sub-checks: holds if all hold, else fails with the failing parts."""
-    evidence = "; ".join(f"[{name}: {v.verdict}, {v.method}] {v.evidence}" for name, v in parts.items())
-    methods = {v.method for v in parts.values()}
-    method = "symbolic" if methods == {"symbolic"} else "+".join(sorted(methods))
-    failing = [f"{name}: {v.correction}" for name, v in parts.items() if v.verdict == "fails"]
-    if not failing:
-        return Verdict("holds", evidence, method)
-    return Verdict("fails", evidence, method, correction=correction or "; ".join(failing))
-
-
-def compare_rate(computed, printed, *, what: str, convention: str) -> Verdict:
-    """Printed exponent vs computed one: equal -> holds; equal to half the computed one (a rate
-    stated for a square root of the bounded quantity) -> holds-under-convention; else fails."""
-    computed, printed = sp.nsimplify(computed), sp.nsimplify(printed)
-    if sp.simplify(computed - printed) == 0:
-        return Verdict("holds", f"{what}: printed exponent {printed} = computed {computed}",
-                       printed=printed, computed=computed)
-    if sp.simplify(computed / 2 - printed) == 0:
-        return Verdict("holds-under-convention", f"{what}: computed exponent {computed} for the "
-                       f"bounded quantity; the printed {printed} is half of it", printed=printed,
-                       computed=computed, convention=convention)
-    return Verdict("fails", f"{what}: printed exponent {printed}, computed {computed}",
-                   printed=printed, computed=computed,
-                   correction=f"the exponent is {computed} ({what})")
 
 
 # ============================================================================ Theorem 2 (App. C)
