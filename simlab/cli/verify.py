@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from simlab.claims import PAPERS, verify
 from simlab.claims.errata import write_errata
 from simlab.errors import InputError, check_choice
@@ -27,7 +29,8 @@ def run(args) -> dict | list:
         path = write_errata(records, args.out)
     except OSError as error:
         raise InputError(f"cannot write the errata report to {args.out}: {error}") from None
-    if args.json:
+    if args.json:  # stdout stays pure JSON; say where the report went on stderr
+        print(f"errata report written to {path}", file=sys.stderr)
         return records
     return {"records": records, "errata": str(path)}
 
