@@ -244,3 +244,12 @@ def test_all_hold_fails_when_one_part_fails():
     assert checks.all_hold({"a": good, "b": good}).verdict == "holds"
     combined = checks.all_hold({"a": good, "b": bad})
     assert combined.verdict == "fails" and combined.correction.startswith("b:")
+
+
+def test_sum_bound_decreasing_term():
+    # sum_{k<=K} k^(-1/2) <= 2 sqrt(K) is true but the term decreases, so the integral test
+    # int_0^(K+1) does not apply: the checker must not claim a proof; 1.5 sqrt(K) fails at K=1000
+    term = k ** sp.Rational(-1, 2)
+    assert checks.sum_bound(term, k, K, 2 * sp.sqrt(K), {}, points=3).verdict == "unverifiable"
+    assert checks.sum_bound(term, k, K, sp.Rational(3, 2) * sp.sqrt(K), {},
+                            points=3).verdict == "fails"

@@ -239,7 +239,13 @@ def sum_bound(term, k: sp.Symbol, K: sp.Symbol, bound, domain: Domain, *, points
     """
     term, bound = sp.sympify(term), sp.sympify(bound)
     integral = sp.simplify(sp.integrate(term, (k, 0, K + 1), conds="none"))
+    # the comparison sum <= integral needs a nondecreasing term: check d term/dk >= 0
+    monotone = inequality(0, sp.diff(term, k), {**domain, k: (1, 10 ** 6)}, points=points)
     via_integral = inequality(integral, bound, {**domain, K: (1, 10 ** 6)}, points=points)
+    if monotone.verdict != "holds":
+        via_integral = Verdict("unverifiable", "the term is not nondecreasing ("
+                               f"{monotone.evidence}); the integral comparison does not apply",
+                               "numeric")
     symbols, grid = _points(domain, points)
     worst = None
     with mpmath.workdps(DIGITS):
@@ -257,14 +263,21 @@ def sum_bound(term, k: sp.Symbol, K: sp.Symbol, bound, domain: Domain, *, points
                 if worst is None or slack < worst[0]:
                     worst = (slack, n_stop, {str(s): mpmath.nstr(v, 5) for s, v in zip(symbols, values)})
     exact_ok = worst[0] >= -NUMERIC_TOL
-    evidence = (f"integral comparison: int_0^(K+1) {term} dk = {integral} (sympy), then "
+    evidence = (f"term nondecreasing in k: {monotone.verdict} ({monotone.method}); integral "
+                f"comparison: int_0^(K+1) {term} dk = {integral} (sympy), then "
                 f"{via_integral.evidence}; exact partial sums for K in {list(terms_checked)}: min "
                 f"relative slack {mpmath.nstr(worst[0], 6)} at K={worst[1]}, {worst[2]}")
     if via_integral.verdict == "holds" and exact_ok:
         return Verdict("holds", evidence, "numeric" if via_integral.method != "symbolic" else
                        "symbolic", printed=bound, computed=integral)
-    return Verdict("fails", evidence, "numeric", printed=bound, computed=integral,
-                   correction=f"sum_(k=1)^K {term} <= {integral} (the integral, by sympy)")
+    if not exact_ok or monotone.verdict == "holds":
+        fix = (f"sum_(k=1)^K {term} <= {integral} (the integral, by sympy)"
+               if monotone.verdict == "holds" else
+               f"the partial sums exceed {bound} (K = {worst[1]}, {worst[2]})")
+        return Verdict("fails", evidence, "numeric", printed=bound, computed=integral,
+                       correction=fix)
+    return Verdict("unverifiable", evidence + "; the exact sums alone prove nothing for all K",
+                   "numeric", printed=bound, computed=integral)
 
 
 def normalises(density, var: sp.Symbol, support: tuple, *, domain: Domain | None = None,
