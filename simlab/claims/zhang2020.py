@@ -538,7 +538,11 @@ def check_kl():
         joint0.subs(dict(zip(draws, bits))) / joint1.subs(dict(zip(draws, bits))))
         for bits in np.ndindex(2, 2, 2))
     additive = identity(sp.expand_log(product_kl, force=True), 3 * kl, domain=grid, points=5)
-    return all_hold({"chi-square bound": bound, "product (k=3)": additive})
+    # for the construction: chi2(p0, p1) = 2 gamma eps/(1 - 2 gamma eps) (sympy / grid)
+    construction = identity(F_QUANT["chi2"], 2 * GAMMA * eps / (1 - 2 * GAMMA * eps),
+                            domain={**ALPHA_RANGE, **EPS_RANGE}, points=5)
+    return all_hold({"chi-square bound": bound, "product (k=3)": additive,
+                     "chi2 of the construction = 2 gamma eps/(1 - 2 gamma eps)": construction})
 
 
 @claim("zhang2020-thm5-rate", "Theorem 5 (Appendix F)",
