@@ -30,6 +30,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "simulate": ("simlab.cli.simulate", "run replicas of one algorithm on one problem and noise law"),
     "reproduce": ("simlab.cli.reproduce", "run every verb, regenerate every figure and write reports/REPORT.md"),
     "adam-update": ("simlab.cli.adam_update", "Adam update law vs Zhiyi & Ziyin Thm 1"),
+    "verify": ("simlab.cli.verify", "check the papers' claims and write the errata report"),
 }
 
 
