@@ -25,7 +25,8 @@ tolerance of 5 standard errors).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 
 import mpmath
@@ -34,6 +35,7 @@ import sympy
 from numba import njit
 from scipy import optimize
 from scipy.linalg import eigvalsh_tridiagonal
+from threadpoolctl import threadpool_limits
 
 from simlab.errors import InputError, check_interval, check_positive
 from simlab.progress import progress
@@ -156,7 +158,8 @@ def zero_chain_hessian(x, diagonal, off_diagonal):
         if j + 1 < d:
             h += psi_second(-x[j]) * phi(-x[j + 1]) - psi_second(x[j]) * phi(x[j + 1])
             off_diagonal[j] = psi_prime(-x[j]) * phi_prime(-x[j + 1]) - psi_prime(x[j]) * phi_prime(
-                x[j + 1])
+                x[j + 1]
+            )
         diagonal[j] = h
 
 
@@ -233,8 +236,10 @@ class Theorem5Instance:
         if self.nu not in (0, 1):
             raise InputError(f"nu must be 0 or 1, got {self.nu!r}")
         if not self.gamma > 0.0 or not self.p > 0.0:
-            raise InputError(f"gamma = (4 eps)^(1/(alpha-1)) underflows float64 at alpha="
-                             f"{self.alpha:g}, eps={self.eps:g}; take alpha or eps larger")
+            raise InputError(
+                f"gamma = (4 eps)^(1/(alpha-1)) underflows float64 at alpha="
+                f"{self.alpha:g}, eps={self.eps:g}; take alpha or eps larger"
+            )
 
     strong_convexity = 1.0  # mu of Theorem 5
     smoothness = 1.0  # L of Theorem 5
@@ -422,9 +427,11 @@ class Theorem6Instance:
         for name in ("eps", "Delta", "L", "G"):
             check_positive(name, getattr(self, name))
         if self.dimension < 1:
-            raise InputError(f"d = floor(Delta L / (7296 eps^2)) = 0 at eps={self.eps:g}, "
-                             f"Delta={self.Delta:g}, L={self.L:g}: need eps <= sqrt(Delta L / "
-                             f"7296) = {math.sqrt(self.Delta * self.L / 7296):.4g}")
+            raise InputError(
+                f"d = floor(Delta L / (7296 eps^2)) = 0 at eps={self.eps:g}, "
+                f"Delta={self.Delta:g}, L={self.L:g}: need eps <= sqrt(Delta L / "
+                f"7296) = {math.sqrt(self.Delta * self.L / 7296):.4g}"
+            )
         object.__setattr__(self, "chain", ZeroChain(self.dimension, self.p))
 
     @property
@@ -465,12 +472,15 @@ class Theorem6Instance:
         return self.L / 152.0 * diagonal, self.L / 152.0 * off_diagonal
 
     def oracle_law(self, x):
-        return [(q, self.gradient_factor * g)
-                for q, g in self.chain.oracle_law(np.asarray(x, dtype=float) / self.scale)]
+        return [
+            (q, self.gradient_factor * g)
+            for q, g in self.chain.oracle_law(np.asarray(x, dtype=float) / self.scale)
+        ]
 
     def sample_gradient(self, x, rng: np.random.Generator) -> np.ndarray:
         return self.gradient_factor * self.chain.sample_gradient(
-            np.asarray(x, dtype=float) / self.scale, rng)
+            np.asarray(x, dtype=float) / self.scale, rng
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -502,12 +512,29 @@ class CheckRow:
     detail: str
 
 
-def make_row(instance: str, prop: str, value, bound, relation: str, method: str, detail: str,
-             allowance: float = 0.0) -> CheckRow:
+def make_row(
+    instance: str,
+    prop: str,
+    value,
+    bound,
+    relation: str,
+    method: str,
+    detail: str,
+    allowance: float = 0.0,
+) -> CheckRow:
     value, bound = float(value), float(bound)
     holds = math.isfinite(value) and RELATIONS[relation](value, bound, allowance)
-    return CheckRow(instance, prop, value, bound, relation, "holds" if holds else "violated",
-                    method, float(allowance), detail)
+    return CheckRow(
+        instance,
+        prop,
+        value,
+        bound,
+        relation,
+        "holds" if holds else "violated",
+        method,
+        float(allowance),
+        detail,
+    )
 
 
 @dataclass(frozen=True)
@@ -525,6 +552,12 @@ class CheckSettings:
         return cls(starts=8, samples=200_000, adversarial_points=2_000, chain_dimension=4)
 
 
+def _rng(settings: CheckSettings, group: str, key: str) -> np.random.Generator:
+    """The stream of one check: depends on the seed and the check's name only, so selecting a
+    subset of checks reproduces the same numbers."""
+    return np.random.default_rng([settings.seed, zlib.crc32(f"{group}/{key}".encode())])
+
+
 def _minimize(objective, bounds, rng, starts: int, *, jac=None, extra_starts=()):
     """Multi-start L-BFGS-B from ``starts`` seeded uniform points in the box ``bounds`` (plus
     ``extra_starts``); returns (minimum found, its argument)."""
@@ -533,7 +566,9 @@ def _minimize(objective, bounds, rng, starts: int, *, jac=None, extra_starts=())
     points += [rng.uniform(low, high) for _ in range(starts)]
     best_value, best_x = np.inf, None
     for start in points:
-        result = optimize.minimize(objective, start, jac=jac, method="L-BFGS-B", bounds=bounds)
+        # one BLAS thread: L-BFGS-B's tiny BLAS calls ran 30x slower with two (measured)
+        with threadpool_limits(limits=1, user_api="blas"):
+            result = optimize.minimize(objective, start, jac=jac, method="L-BFGS-B", bounds=bounds)
         value = float(objective(result.x)) if jac is None else float(result.fun)
         if value < best_value:
             best_value, best_x = value, np.array(result.x)
@@ -543,8 +578,9 @@ def _minimize(objective, bounds, rng, starts: int, *, jac=None, extra_starts=())
 def _curvature_starts(k: int, scale: float = 1.0) -> list[np.ndarray]:
     """Structured starts for the Hessian searches: |Psi''| is largest at a computed t* in (1/2, 3),
     and Phi is largest far right, so try x_j = +-t*, x_{j+1} = +-6 for every j (times ``scale``)."""
-    peak = optimize.minimize_scalar(lambda t: -abs(psi_second(t)), bounds=(0.5 + 1e-3, 3.0),
-                                    method="bounded").x
+    peak = optimize.minimize_scalar(
+        lambda t: -abs(psi_second(t)), bounds=(0.5 + 1e-3, 3.0), method="bounded"
+    ).x
     starts = []
     for j in range(k - 1):
         for sign_j in (1.0, -1.0):
@@ -553,6 +589,16 @@ def _curvature_starts(k: int, scale: float = 1.0) -> list[np.ndarray]:
                 start[j], start[j + 1] = sign_j * peak, sign_next * 6.0
                 starts.append(scale * start)
     return starts
+
+
+def _gradient_norm_starts(d: int, scale: float = 1.0) -> list[np.ndarray]:
+    """Structured starts for inf ||grad f_d|| over |x_d| <= 1: the chain walked to its end
+    (x_i = c, x_d = t) and alternating-sign chains with |x_i| in (1/2, 1) (where a wider search
+    put the infimum for d >= 3, about 1.341; the wider search: 60 uniform starts per d), each times ``scale``."""
+    starts = [np.r_[np.full(d - 1, c), t] for c in (1.5, 3.0) for t in (-1.0, 1.0)]
+    signs = (-1.0) ** np.arange(d)
+    starts += [sign * c * signs for c in (0.6, 0.75, 0.9) for sign in (1.0, -1.0)]
+    return [scale * start for start in starts]
 
 
 def _tridiagonal_matvec(diagonal, off_diagonal, vector):
@@ -569,9 +615,11 @@ def _adversarial_points(rng, count: int, d: int) -> np.ndarray:
     edges = np.concatenate([edges, np.nextafter(edges, 2.0), np.nextafter(edges, -1.0)])
     edges = np.concatenate([edges, -edges])
     kind = rng.integers(0, 3, size=(count, d))
-    points = np.where(kind == 0, rng.uniform(-3.0, 3.0, (count, d)),
-                      np.where(kind == 1, rng.uniform(-0.5, 0.5, (count, d)),
-                               rng.choice(edges, size=(count, d))))
+    points = np.where(
+        kind == 0,
+        rng.uniform(-3.0, 3.0, (count, d)),
+        np.where(kind == 1, rng.uniform(-0.5, 0.5, (count, d)), rng.choice(edges, size=(count, d))),
+    )
     # make long zero tails common: the chain's structure is about where the support ends
     cut = rng.integers(0, d + 1, size=count)
     zero_tail = (np.arange(d)[None, :] >= cut[:, None]) & (rng.random((count, 1)) < 0.5)
@@ -591,222 +639,431 @@ THEOREM5_ALPHA_RANGE = (1.01, 2.0)
 THEOREM5_EPS_RANGE = (1e-2, 0.125)
 
 
-def theorem5_checks(settings: CheckSettings | None = None,
-                    factory: Callable[..., Theorem5Instance] = Theorem5Instance) -> list[CheckRow]:
-    """Every property Appendix F uses, for the instances ``factory(alpha, eps, nu)``."""
+def theorem5_checks(
+    settings: CheckSettings | None = None,
+    factory: Callable[..., Theorem5Instance] = Theorem5Instance,
+    select: Collection[str] | None = None,
+) -> list[CheckRow]:
+    """Every property Appendix F uses, for the instances ``factory(alpha, eps, nu)``.
+
+    ``select``: a subset of THEOREM5_CHECKS (default all)."""
     settings = settings or CheckSettings()
-    rng = np.random.default_rng([settings.seed, 5])
     name = "Theorem 5"
+    rng = None
+
+    def want(key):
+        nonlocal rng
+        rng = _rng(settings, name, key)
+        return select is None or key in select
+
     box = [THEOREM5_ALPHA_RANGE, THEOREM5_EPS_RANGE]
     corners = [(a, e) for a in THEOREM5_ALPHA_RANGE for e in THEOREM5_EPS_RANGE]
     rows = []
 
-    # gamma in (0, 1/2]: positivity holds by construction (a positive base to a real power;
-    # float64 underflow is rejected by the constructor), the upper end is searched.
-    neg_gamma, where = _minimize(lambda v: -factory(v[0], v[1], 0).gamma, box, rng,
-                                 settings.starts, extra_starts=corners)
-    rows.append(make_row(name, "gamma = (4 eps)^(1/(alpha-1)) in (0, 1/2]", -neg_gamma, 0.5, "<=",
-                         "worst-case search",
-                         f"sup over alpha in (1, 2], eps in (0, 1/8] at alpha={where[0]:.4g}, "
-                         f"eps={where[1]:.4g}; gamma > 0 by construction"))
+    if want("gamma"):
+        # gamma in (0, 1/2]: positivity holds by construction (a positive base to a real power;
+        # float64 underflow is rejected by the constructor), the upper end is searched.
+        neg_gamma, where = _minimize(
+            lambda v: -factory(v[0], v[1], 0).gamma, box, rng, settings.starts, extra_starts=corners
+        )
+        rows.append(
+            make_row(
+                name,
+                "gamma = (4 eps)^(1/(alpha-1)) in (0, 1/2]",
+                -neg_gamma,
+                0.5,
+                "<=",
+                "worst-case search",
+                f"sup over alpha in (1, 2], eps in (0, 1/8] at alpha={where[0]:.4g}, "
+                f"eps={where[1]:.4g}; gamma > 0 by construction",
+            )
+        )
 
-    # f_b: mu = L = 1 and f_b(b) = 0 with b in the domain, exactly (sympy)
-    x = sympy.Symbol("x", real=True)
-    domain = sympy.Interval(0, sympy.Rational(1, 2))
-    curvature_low, curvature_high, optimum_gap = sympy.oo, -sympy.oo, 0
-    for nu in (0, 1):
-        instance = factory(1.5, 0.125, nu)
-        f = instance.objective_expression(x)
-        curvature = sympy.diff(f, x, 2)
-        curvature_low = sympy.Min(curvature_low, sympy.calculus.util.minimum(curvature, x, domain))
-        curvature_high = sympy.Max(curvature_high,
-                                   sympy.calculus.util.maximum(curvature, x, domain))
-        b = sympy.nsimplify(instance.minimizer)
-        gap = abs(f.subs(x, b)) + abs(f.subs(x, b) - sympy.calculus.util.minimum(f, x, domain))
-        optimum_gap = sympy.Max(optimum_gap, gap if b in domain else sympy.oo)
-    rows.append(make_row(name, "f_b is mu = 1 strongly convex (inf f_b'' on [0, 1/2])",
-                         curvature_low, 1.0, ">=", "exact", "sympy: second derivative of f_b"))
-    rows.append(make_row(name, "f_b is L = 1 smooth (sup f_b'' on [0, 1/2])", curvature_high, 1.0,
-                         "<=", "exact", "sympy: second derivative of f_b"))
-    rows.append(make_row(name, "f_b(b) = min f_b = 0 with b in [0, 1/2]", optimum_gap, 0.0, "==",
-                         "exact", "sympy: |f_b(b)| + |f_b(b) - min f_b| over nu in {0, 1}"))
+    if want("curvature"):
+        # f_b: mu = L = 1 and f_b(b) = 0 with b in the domain, exactly (sympy)
+        x = sympy.Symbol("x", real=True)
+        domain = sympy.Interval(0, sympy.Rational(1, 2))
+        curvature_low, curvature_high, optimum_gap = sympy.oo, -sympy.oo, 0
+        for nu in (0, 1):
+            instance = factory(1.5, 0.125, nu)
+            f = instance.objective_expression(x)
+            curvature = sympy.diff(f, x, 2)
+            curvature_low = sympy.Min(
+                curvature_low, sympy.calculus.util.minimum(curvature, x, domain)
+            )
+            curvature_high = sympy.Max(
+                curvature_high, sympy.calculus.util.maximum(curvature, x, domain)
+            )
+            b = sympy.nsimplify(instance.minimizer)
+            gap = abs(f.subs(x, b)) + abs(f.subs(x, b) - sympy.calculus.util.minimum(f, x, domain))
+            optimum_gap = sympy.Max(optimum_gap, gap if b in domain else sympy.oo)
+        rows.append(
+            make_row(
+                name,
+                "f_b is mu = 1 strongly convex (inf f_b'' on [0, 1/2])",
+                curvature_low,
+                1.0,
+                ">=",
+                "exact",
+                "sympy: second derivative of f_b",
+            )
+        )
+        rows.append(
+            make_row(
+                name,
+                "f_b is L = 1 smooth (sup f_b'' on [0, 1/2])",
+                curvature_high,
+                1.0,
+                "<=",
+                "exact",
+                "sympy: second derivative of f_b",
+            )
+        )
+        rows.append(
+            make_row(
+                name,
+                "f_b(b) = min f_b = 0 with b in [0, 1/2]",
+                optimum_gap,
+                0.0,
+                "==",
+                "exact",
+                "sympy: |f_b(b)| + |f_b(b) - min f_b| over nu in {0, 1}",
+            )
+        )
 
-    # unbiasedness, exactly: E g(x) from the two-point law in 50-digit arithmetic
-    worst_bias = mpmath.mpf(0)
-    with mpmath.workdps(50):
-        for alpha in (1.01, 1.1, 1.5, 2.0):
-            for eps in (1e-2, 1 / 32, 0.125):
-                for nu in (0, 1):
-                    instance = factory(alpha, eps, nu)
-                    for point in (0.0, 0.25, 0.5):
-                        mean = mpmath.fsum(mpmath.mpf(q) * mpmath.mpf(v)
-                                           for q, v in instance.oracle_law(point))
-                        gradient = mpmath.mpf(float(instance.gradient(point)))
-                        worst_bias = max(worst_bias, abs(mean - gradient) / instance.b)
-    rows.append(make_row(name, "oracle unbiased: E g(x) = f_b'(x)", float(worst_bias), 0.0, "==",
-                         "exact", "max |E g(x) - f_b'(x)| / b_nu over alpha in {1.01, 1.1, 1.5, 2}"
-                         ", eps in {1e-2, 1/32, 1/8}, nu, x in {0, 1/4, 1/2}, law summed in "
-                         "50 digits; allowance 64 ulp: float64 rounding of gamma, p_nu, 1/(2 gamma)",
-                         allowance=64 * ULP))
+    if want("unbiased"):
+        # unbiasedness, exactly: E g(x) from the two-point law in 50-digit arithmetic
+        worst_bias = mpmath.mpf(0)
+        with mpmath.workdps(50):
+            for alpha in (1.01, 1.1, 1.5, 2.0):
+                for eps in (1e-2, 1 / 32, 0.125):
+                    for nu in (0, 1):
+                        instance = factory(alpha, eps, nu)
+                        for point in (0.0, 0.25, 0.5):
+                            mean = mpmath.fsum(
+                                mpmath.mpf(q) * mpmath.mpf(v) for q, v in instance.oracle_law(point)
+                            )
+                            gradient = mpmath.mpf(float(instance.gradient(point)))
+                            worst_bias = max(worst_bias, abs(mean - gradient) / instance.b)
+        rows.append(
+            make_row(
+                name,
+                "oracle unbiased: E g(x) = f_b'(x)",
+                float(worst_bias),
+                0.0,
+                "==",
+                "exact",
+                "max |E g(x) - f_b'(x)| / b_nu over alpha in {1.01, 1.1, 1.5, 2}"
+                ", eps in {1e-2, 1/32, 1/8}, nu, x in {0, 1/4, 1/2}, law summed in "
+                "50 digits; allowance 64 ulp: float64 rounding of gamma, p_nu, 1/(2 gamma)",
+                allowance=64 * ULP,
+            )
+        )
 
-    # alpha-moment, worst case over (alpha, eps, x) and nu
-    def moment(v, nu):
-        instance = factory(v[0], v[1], nu)
-        return sum(q * abs(g) ** v[0] for q, g in instance.oracle_law(v[2]))
+    if want("moment"):
+        # alpha-moment, worst case over (alpha, eps, x) and nu
+        def moment(v, nu):
+            instance = factory(v[0], v[1], nu)
+            return sum(q * abs(g) ** v[0] for q, g in instance.oracle_law(v[2]))
 
-    worst_moment, worst_at = -np.inf, None
-    for nu in (0, 1):
-        neg, where = _minimize(lambda v, nu=nu: -moment(v, nu), box + [(0.0, 0.5)], rng,
-                               settings.starts,
-                               extra_starts=[(a, e, xx) for a, e in corners for xx in (0, 0.5)])
-        if -neg > worst_moment:
-            worst_moment, worst_at = -neg, (*where, nu)
-    bound = factory(1.5, 0.125, 0).moment_bound
-    rows.append(make_row(name, "alpha-moment E|g(x)|^alpha <= G^alpha = 1", worst_moment, bound,
-                         "<=", "worst-case search",
-                         f"exact moment of the two-point law, sup over alpha, eps, x in [0, 1/2], "
-                         f"nu at alpha={worst_at[0]:.4g}, eps={worst_at[1]:.4g}, "
-                         f"x={worst_at[2]:.4g}, nu={worst_at[3]}; the sup tends to 1 as alpha -> 1 "
-                         f"(2^(1-alpha)), so the bound is sharp"))
+        worst_moment, worst_at = -np.inf, None
+        for nu in (0, 1):
+            neg, where = _minimize(
+                lambda v, nu=nu: -moment(v, nu),
+                box + [(0.0, 0.5)],
+                rng,
+                settings.starts,
+                extra_starts=[(a, e, xx) for a, e in corners for xx in (0, 0.5)],
+            )
+            if -neg > worst_moment:
+                worst_moment, worst_at = -neg, (*where, nu)
+        bound = factory(1.5, 0.125, 0).moment_bound
+        rows.append(
+            make_row(
+                name,
+                "alpha-moment E|g(x)|^alpha <= G^alpha = 1",
+                worst_moment,
+                bound,
+                "<=",
+                "worst-case search",
+                f"exact moment of the two-point law, sup over alpha, eps, x in [0, 1/2], "
+                f"nu at alpha={worst_at[0]:.4g}, eps={worst_at[1]:.4g}, "
+                f"x={worst_at[2]:.4g}, nu={worst_at[3]}; the sup tends to 1 as alpha -> 1 "
+                f"(2^(1-alpha)), so the bound is sharp",
+            )
+        )
 
-    # Monte Carlo, through sample_gradient
-    n = settings.samples
-    worst_z, worst_case = 0.0, None
-    for nu in (0, 1):
-        instance = factory(1.25, 0.125, nu)
-        for point in (0.0, 0.5):
-            mean, se = _mc_mean(instance.sample_gradient(np.full(n, point), rng))
-            z = abs(mean - float(instance.gradient(point))) / se
-            if z >= worst_z:
-                worst_z, worst_case = z, (nu, point)
-    rows.append(make_row(name, "oracle unbiased (Monte Carlo)", worst_z, MC_STANDARD_ERRORS, "<=",
-                         "monte-carlo",
-                         f"max |mean - f_b'(x)| / standard error over nu in {{0, 1}}, x in {{0, 1/2}}"
-                         f" at alpha=1.25, eps=1/8, n={n} each (worst nu={worst_case[0]}, "
-                         f"x={worst_case[1]}); a correct oracle exceeds 5 with probability < 1e-6"))
-    instance = factory(1.25, 0.125, 0)
-    exact = sum(q * abs(g) ** 1.25 for q, g in instance.oracle_law(0.5))
-    mean, se = _mc_mean(np.abs(instance.sample_gradient(np.full(n, 0.5), rng)) ** 1.25)
-    rows.append(make_row(name, "alpha-moment E|g(x)|^alpha <= 1 (Monte Carlo)", mean,
-                         instance.moment_bound, "<=", "monte-carlo",
-                         f"alpha=1.25, eps=1/8, nu=0, x=1/2 (the worst x: the moment is convex in "
-                         f"x), n={n}; exact {exact:.6g}; allowance 5 standard errors",
-                         allowance=MC_STANDARD_ERRORS * se))
+    if want("monte-carlo"):
+        # Monte Carlo, through sample_gradient
+        n = settings.samples
+        worst_z, worst_case = 0.0, None
+        for nu in (0, 1):
+            instance = factory(1.25, 0.125, nu)
+            for point in (0.0, 0.5):
+                mean, se = _mc_mean(instance.sample_gradient(np.full(n, point), rng))
+                z = abs(mean - float(instance.gradient(point))) / se
+                if z >= worst_z:
+                    worst_z, worst_case = z, (nu, point)
+        rows.append(
+            make_row(
+                name,
+                "oracle unbiased (Monte Carlo)",
+                worst_z,
+                MC_STANDARD_ERRORS,
+                "<=",
+                "monte-carlo",
+                f"max |mean - f_b'(x)| / standard error over nu in {{0, 1}}, x in {{0, 1/2}}"
+                f" at alpha=1.25, eps=1/8, n={n} each (worst nu={worst_case[0]}, "
+                f"x={worst_case[1]}); a correct oracle exceeds 5 with probability < 1e-6",
+            )
+        )
+        instance = factory(1.25, 0.125, 0)
+        exact = sum(q * abs(g) ** 1.25 for q, g in instance.oracle_law(0.5))
+        mean, se = _mc_mean(np.abs(instance.sample_gradient(np.full(n, 0.5), rng)) ** 1.25)
+        rows.append(
+            make_row(
+                name,
+                "alpha-moment E|g(x)|^alpha <= 1 (Monte Carlo)",
+                mean,
+                instance.moment_bound,
+                "<=",
+                "monte-carlo",
+                f"alpha=1.25, eps=1/8, nu=0, x=1/2 (the worst x: the moment is convex in "
+                f"x), n={n}; exact {exact:.6g}; allowance 5 standard errors",
+                allowance=MC_STANDARD_ERRORS * se,
+            )
+        )
     return rows
 
 
 # --- Theorem 6 ------------------------------------------------------------------------------
 
+THEOREM5_CHECKS = ("gamma", "curvature", "unbiased", "moment", "monte-carlo")
+ZERO_CHAIN_CHECKS = (
+    "suboptimality",
+    "smoothness",
+    "gradient-bound",
+    "gradient-support",
+    "gradient-norm",
+    "oracle",
+    "monte-carlo",
+)
+THEOREM6_CHECKS = (
+    "suboptimality",
+    "smoothness",
+    "gradient-norm",
+    "moment-exact",
+    "moment",
+    "monte-carlo",
+)
 #: the Theorem 6 instance the checks and the CLI use (d = 34, p about 6e-3)
 THEOREM6_DEFAULT = {"alpha": 1.5, "eps": 2e-3, "Delta": 1.0, "L": 1.0, "G": 0.5}
 
 
-def zero_chain_checks(settings: CheckSettings | None = None,
-                      factory: Callable[..., ZeroChain] = ZeroChain,
-                      p: float = 0.1) -> list[CheckRow]:
+def zero_chain_checks(
+    settings: CheckSettings | None = None,
+    factory: Callable[..., ZeroChain] = ZeroChain,
+    p: float = 0.1,
+    select: Collection[str] | None = None,
+) -> list[CheckRow]:
     """The properties of f_d and g_d (Arjevani et al. 2019, Lemma 2; Appendix G, Lemma 17) for the
-    chains ``factory(d, p)``."""
+    chains ``factory(d, p)``. ``select``: a subset of ZERO_CHAIN_CHECKS (default all)."""
     settings = settings or CheckSettings()
-    rng = np.random.default_rng([settings.seed, 6])
     name = "Theorem 6"
     d_search = settings.chain_dimension
-    rows = []
-
-    # f_d(0) - inf f_d <= 12 d, exactly: inf f_d in closed form, the ratio grows with d
-    dims = (1, 2, 10, 100, 10_000, 1_000_000)
-    ratios = [(factory(d, p).value(np.zeros(d)) - factory(d, p).f_star) / d for d in dims]
-    limit = mpmath.e * mpmath.sqrt(2 * mpmath.pi * mpmath.e)
-    far = factory(10, p)
-    far_gap = far.value(np.full(10, 1e8)) - far.f_star
-    rows.append(make_row(name, "f_d(0) - inf f_d <= 12 d", max(ratios),
-                         factory(1, p).suboptimality_per_dimension, "<=", "exact",
-                         f"(f_d(0) - inf f_d)/d, inf f_d = -sqrt(2 pi e)(1 + (d-1)e), over d in "
-                         f"{dims}; increasing in d with limit e sqrt(2 pi e) = {float(limit):.6g}; "
-                         f"f_10(1e8, ..., 1e8) - inf f_10 = {far_gap:.2g}"))
     chain = factory(d_search, p)
+    rows = []
+    rng = None
 
-    # L0 = 152: sup of the Hessian's operator norm
-    neg, where = _minimize(lambda v: -chain.hessian_norm(v), [(-6.0, 6.0)] * d_search, rng,
-                           settings.starts, extra_starts=_curvature_starts(d_search))
-    rows.append(make_row(name, "f_d is L0 = 152 smooth (sup ||Hess f_d||)", -neg,
-                         chain.smoothness, "<=", "worst-case search",
-                         f"d={d_search}, analytic tridiagonal Hessian, {settings.starts} seeded "
-                         f"starts in [-6, 6]^d plus starts at the peak of |Psi''|; worst x = "
-                         f"{np.round(where, 3).tolist()}"))
+    def want(key):
+        nonlocal rng
+        rng = _rng(settings, "zero chain", key)
+        return select is None or key in select
 
-    # ||grad f_d||_inf <= 23: every coordinate of a d = 3 chain (an interior one has the same
-    # dependence on its three neighbours as in any longer chain), both signs
-    small = factory(3, p)
-    best = 0.0
-    for j in range(3):
-        for sign in (1.0, -1.0):
-            def objective(v, j=j, sign=sign):
-                return -sign * small.gradient(v)[j]
+    if want("suboptimality"):
+        # f_d(0) - inf f_d <= 12 d, exactly: inf f_d in closed form, the ratio grows with d
+        dims = (1, 2, 10, 100, 10_000, 1_000_000)
+        ratios = [(factory(d, p).value(np.zeros(d)) - factory(d, p).f_star) / d for d in dims]
+        limit = mpmath.e * mpmath.sqrt(2 * mpmath.pi * mpmath.e)
+        far = factory(10, p)
+        far_gap = far.value(np.full(10, 1e8)) - far.f_star
+        rows.append(
+            make_row(
+                name,
+                "f_d(0) - inf f_d <= 12 d",
+                max(ratios),
+                factory(1, p).suboptimality_per_dimension,
+                "<=",
+                "exact",
+                f"(f_d(0) - inf f_d)/d, inf f_d = -sqrt(2 pi e)(1 + (d-1)e), over d in "
+                f"{dims}; increasing in d with limit e sqrt(2 pi e) = {float(limit):.6g}; "
+                f"f_10(1e8, ..., 1e8) - inf f_10 = {far_gap:.2g}",
+            )
+        )
 
-            def jac(v, j=j, sign=sign):
-                return -sign * small.hessian(v)[j]
+    if want("smoothness"):
+        # L0 = 152: sup of the Hessian's operator norm
+        neg, where = _minimize(
+            lambda v: -chain.hessian_norm(v),
+            [(-6.0, 6.0)] * d_search,
+            rng,
+            settings.starts,
+            extra_starts=_curvature_starts(d_search),
+        )
+        rows.append(
+            make_row(
+                name,
+                "f_d is L0 = 152 smooth (sup ||Hess f_d||)",
+                -neg,
+                chain.smoothness,
+                "<=",
+                "worst-case search",
+                f"d={d_search}, analytic tridiagonal Hessian, {settings.starts} seeded "
+                f"starts in [-6, 6]^d plus starts at the peak of |Psi''|; worst x = "
+                f"{np.round(where, 3).tolist()}",
+            )
+        )
 
-            neg, where = _minimize(objective, [(-50.0, 50.0)] * 3, rng, settings.starts, jac=jac)
-            best = max(best, -neg)
-    rows.append(make_row(name, "||grad f_d||_inf <= 23", best, chain.gradient_bound, "<=",
-                         "worst-case search", "sup of +-grad_j f_3, j = 1, 2, 3, over [-50, 50]^3"))
+    if want("gradient-bound"):
+        # ||grad f_d||_inf <= 23: every coordinate of a d = 3 chain (an interior one has the same
+        # dependence on its three neighbours as in any longer chain), both signs
+        small = factory(3, p)
+        best = 0.0
+        for j in range(3):
+            for sign in (1.0, -1.0):
 
-    # prog_0(grad f_d(x)) <= prog_{1/2}(x) + 1
-    points = _adversarial_points(rng, settings.adversarial_points, d_search)
-    excess = max(prog(chain.gradient(v), 0.0) - prog(v, 0.5) for v in points)
-    rows.append(make_row(name, "prog_0(grad f_d(x)) <= prog_1/2(x) + 1",
-                         excess, 1.0, "<=", "worst-case search",
-                         f"max of prog_0(grad f_d(x)) - prog_1/2(x) over {len(points)} seeded points "
-                         f"with entries on and beside the thresholds, d={d_search}"))
+                def objective(v, j=j, sign=sign):
+                    return -sign * small.gradient(v)[j]
 
-    # ||grad f_d(x)|| >= 1 whenever prog_1(x) < d, i.e. |x_d| <= 1
-    lowest, lowest_d = np.inf, None
-    for d in range(1, d_search + 1):
-        trial = factory(d, p)
+                def jac(v, j=j, sign=sign):
+                    return -sign * small.hessian(v)[j]
 
-        def squared_norm(v, trial=trial):
-            return float(np.sum(trial.gradient(v) ** 2))
+                neg, where = _minimize(
+                    objective, [(-50.0, 50.0)] * 3, rng, settings.starts, jac=jac
+                )
+                best = max(best, -neg)
+        rows.append(
+            make_row(
+                name,
+                "||grad f_d||_inf <= 23",
+                best,
+                chain.gradient_bound,
+                "<=",
+                "worst-case search",
+                "sup of +-grad_j f_3, j = 1, 2, 3, over [-50, 50]^3",
+            )
+        )
 
-        def squared_norm_jac(v, trial=trial):
-            return 2.0 * _tridiagonal_matvec(*trial.hessian_bands(v), trial.gradient(v))
+    if want("gradient-support"):
+        # prog_0(grad f_d(x)) <= prog_{1/2}(x) + 1
+        points = _adversarial_points(rng, settings.adversarial_points, d_search)
+        excess = max(prog(chain.gradient(v), 0.0) - prog(v, 0.5) for v in points)
+        rows.append(
+            make_row(
+                name,
+                "prog_0(grad f_d(x)) <= prog_1/2(x) + 1",
+                excess,
+                1.0,
+                "<=",
+                "worst-case search",
+                f"max of prog_0(grad f_d(x)) - prog_1/2(x) over {len(points)} seeded points "
+                f"with entries on and beside the thresholds, d={d_search}",
+            )
+        )
 
-        value, where = _minimize(squared_norm, [(-50.0, 50.0)] * (d - 1) + [(-1.0, 1.0)], rng,
-                                 settings.starts, jac=squared_norm_jac)
-        if math.sqrt(value) < lowest:
-            lowest, lowest_d = math.sqrt(value), d
-    rows.append(make_row(name, "||grad f_d(x)|| >= 1 when prog_1(x) < d", lowest, 1.0, ">=",
-                         "worst-case search",
-                         f"inf over |x_d| <= 1 for d = 1..{d_search}, lowest at d={lowest_d}; "
-                         "sharp at d = 1, x = +-1 (Phi'(1) = 1); allowance 4 ulp",
-                         allowance=4 * ULP))
+    if want("gradient-norm"):
+        # ||grad f_d(x)|| >= 1 whenever prog_1(x) < d, i.e. |x_d| <= 1
+        lowest, lowest_d = np.inf, None
+        for d in range(1, d_search + 1):
+            trial = factory(d, p)
 
-    # oracle: exact unbiasedness and the zero-chain support, on the adversarial points
-    worst_bias, support_excess = 0.0, -np.inf
-    for v in points:
-        gradient = chain.gradient(v)
-        law = chain.oracle_law(v)
-        mean = sum(q * g for q, g in law)
-        scale = max(float(np.max(np.abs(gradient))), 1e-300)
-        worst_bias = max(worst_bias, float(np.max(np.abs(mean - gradient))) / scale)
-        reach = prog(v, 0.25)
-        support_excess = max(support_excess, prog(law[0][1], 0.0) - reach - 1,
-                             prog(law[1][1], 0.0) - reach)
-    rows.append(make_row(name, "zero-chain oracle unbiased: E g_d(x) = grad f_d(x)", worst_bias,
-                         0.0, "==", "exact",
-                         f"max_x ||E g_d(x) - grad f_d(x)||_inf / ||grad f_d(x)||_inf from the "
-                         f"two-point law (p={p:g}) over the {len(points)} points; allowance 4 ulp "
-                         f"(rounding of z/p)", allowance=4 * ULP))
-    rows.append(make_row(name, "zero chain: prog_0(g_d(x)) <= prog_1/4(x) + z", support_excess,
-                         0.0, "<=", "worst-case search",
-                         "max of prog_0(g_d(x)) - prog_1/4(x) - z over both outcomes z of the law "
-                         f"and the {len(points)} points"))
-    n = settings.samples
-    progressed = np.mean(prog_rows(chain.sample_gradient(np.zeros((n, d_search)), rng), 0.0)
-                         >= 1)
-    rows.append(make_row(name, "zero chain: P(prog_0(g_d(0)) = prog_1/4(0) + 1) <= p (Monte Carlo)",
-                         progressed, p, "<=", "monte-carlo",
-                         f"frequency over n={n} draws at x=0, p={p:g}; allowance 5 binomial "
-                         "standard errors", allowance=MC_STANDARD_ERRORS * math.sqrt(p * (1 - p) / n)))
+            def squared_norm(v, trial=trial):
+                return float(np.sum(trial.gradient(v) ** 2))
+
+            def squared_norm_jac(v, trial=trial):
+                return 2.0 * _tridiagonal_matvec(*trial.hessian_bands(v), trial.gradient(v))
+
+            value, where = _minimize(
+                squared_norm,
+                [(-50.0, 50.0)] * (d - 1) + [(-1.0, 1.0)],
+                rng,
+                settings.starts,
+                jac=squared_norm_jac,
+                extra_starts=_gradient_norm_starts(d),
+            )
+            if math.sqrt(value) < lowest:
+                lowest, lowest_d = math.sqrt(value), d
+        rows.append(
+            make_row(
+                name,
+                "||grad f_d(x)|| >= 1 when prog_1(x) < d",
+                lowest,
+                1.0,
+                ">=",
+                "worst-case search",
+                f"inf over |x_d| <= 1 for d = 1..{d_search}, lowest at d={lowest_d}; "
+                "sharp at d = 1, x = +-1 (Phi'(1) = 1); allowance 4 ulp",
+                allowance=4 * ULP,
+            )
+        )
+
+    if want("oracle"):
+        points = _adversarial_points(rng, settings.adversarial_points, d_search)
+        # oracle: exact unbiasedness and the zero-chain support, on the adversarial points
+        worst_bias, support_excess = 0.0, -np.inf
+        for v in points:
+            gradient = chain.gradient(v)
+            law = chain.oracle_law(v)
+            mean = sum(q * g for q, g in law)
+            scale = max(float(np.max(np.abs(gradient))), 1e-300)
+            worst_bias = max(worst_bias, float(np.max(np.abs(mean - gradient))) / scale)
+            reach = prog(v, 0.25)
+            support_excess = max(
+                support_excess, prog(law[0][1], 0.0) - reach - 1, prog(law[1][1], 0.0) - reach
+            )
+        rows.append(
+            make_row(
+                name,
+                "zero-chain oracle unbiased: E g_d(x) = grad f_d(x)",
+                worst_bias,
+                0.0,
+                "==",
+                "exact",
+                f"max_x ||E g_d(x) - grad f_d(x)||_inf / ||grad f_d(x)||_inf from the "
+                f"two-point law (p={p:g}) over the {len(points)} points; allowance 4 ulp "
+                f"(rounding of z/p)",
+                allowance=4 * ULP,
+            )
+        )
+        rows.append(
+            make_row(
+                name,
+                "zero chain: prog_0(g_d(x)) <= prog_1/4(x) + z",
+                support_excess,
+                0.0,
+                "<=",
+                "worst-case search",
+                "max of prog_0(g_d(x)) - prog_1/4(x) - z over both outcomes z of the law "
+                f"and the {len(points)} points",
+            )
+        )
+    if want("monte-carlo"):
+        n = settings.samples
+        progressed = np.mean(
+            prog_rows(chain.sample_gradient(np.zeros((n, d_search)), rng), 0.0) >= 1
+        )
+        rows.append(
+            make_row(
+                name,
+                "zero chain: P(prog_0(g_d(0)) = prog_1/4(0) + 1) <= p (Monte Carlo)",
+                progressed,
+                p,
+                "<=",
+                "monte-carlo",
+                f"frequency over n={n} draws at x=0, p={p:g}; allowance 5 binomial standard errors",
+                allowance=MC_STANDARD_ERRORS * math.sqrt(p * (1 - p) / n),
+            )
+        )
     return rows
 
 
@@ -819,12 +1076,22 @@ def prog_rows(rows, beta):
     return out
 
 
-def theorem6_checks(settings: CheckSettings | None = None,
-                    factory: Callable[..., Theorem6Instance] = Theorem6Instance,
-                    parameters: dict | None = None) -> list[CheckRow]:
-    """The scaled instance F of the proof of Theorem 6 and its oracle (Appendix G)."""
+def theorem6_checks(
+    settings: CheckSettings | None = None,
+    factory: Callable[..., Theorem6Instance] = Theorem6Instance,
+    parameters: dict | None = None,
+    select: Collection[str] | None = None,
+) -> list[CheckRow]:
+    """The scaled instance F of the proof of Theorem 6 and its oracle (Appendix G).
+    ``select``: a subset of THEOREM6_CHECKS (default all)."""
     settings = settings or CheckSettings()
-    rng = np.random.default_rng([settings.seed, 66])
+    rng = None
+
+    def want(key):
+        nonlocal rng
+        rng = _rng(settings, "Theorem 6 scaled", key)
+        return select is None or key in select
+
     parameters = dict(THEOREM6_DEFAULT if parameters is None else parameters)
     instance = factory(**parameters)
     name = "Theorem 6"
@@ -832,98 +1099,182 @@ def theorem6_checks(settings: CheckSettings | None = None,
     d, scale, p = instance.chain.d, instance.scale, instance.chain.p
     label = ", ".join(f"{k}={v:g}" for k, v in parameters.items()) + f" (d={d}, p={p:.4g})"
     rows = []
-
-    # scalings
-    rows.append(make_row(name, "F(0) - inf F <= Delta", instance.value(np.zeros(d))
-                         - instance.f_star, instance.Delta, "<=", "exact",
-                         f"{label}; inf F = (L lambda^2/152) inf f_d in closed form"))
     k = min(d, settings.chain_dimension)
 
     def embed(v):
+        """x = lambda (v, 0, ..., 0): the searches move the first k coordinates."""
         x = np.zeros(d)
         x[:k] = scale * np.asarray(v)
         return x
 
-    neg, _ = _minimize(lambda v: -_tridiagonal_norm(*instance.hessian_bands(embed(v))),
-                       [(-6.0, 6.0)] * k, rng, settings.starts, extra_starts=_curvature_starts(k))
-    rows.append(make_row(name, "F is L smooth (sup ||Hess F||)", -neg, instance.L, "<=",
-                         "worst-case search", f"{label}; x = lambda (y, 0), y in [-6, 6]^{k}"))
-
-    def squared_norm(x):
-        return float(np.sum(instance.gradient(x) ** 2))
-
-    def squared_norm_jac(x):
-        return 2.0 * _tridiagonal_matvec(*instance.hessian_bands(x), instance.gradient(x))
-
-    box = [(-50.0 * scale, 50.0 * scale)] * (d - 1) + [(-scale, scale)]
-    value, _ = _minimize(squared_norm, box, rng, max(2, settings.starts // 4), jac=squared_norm_jac)
-    rows.append(make_row(name, "||grad F(x)|| >= 2 eps when prog_1(x/lambda) < d",
-                         math.sqrt(value), 2 * eps, ">=", "worst-case search",
-                         f"{label}; inf over |x_d| <= lambda; allowance 4 ulp",
-                         allowance=4 * ULP * 2 * eps))
-
-    # alpha-moment: the proof's bound, exactly, and the worst case over x
-    with mpmath.workdps(50):
-        q = mpmath.mpf(p)
-        factor = (1 - q) * (((1 - q) / q) ** (alpha - 1) + 1)
-        proof_bound = float((2 * mpmath.mpf(eps) * 23) ** alpha * factor)
-    rows.append(make_row(name, "alpha-moment: (46 eps)^alpha E|z/p - 1|^alpha <= G^alpha",
-                         proof_bound, G**alpha, "<=", "exact",
-                         f"{label}; E|z/p-1|^alpha = (1-p)[((1-p)/p)^(alpha-1) + 1] in 50 digits; "
-                         f"closed-form p = {closed_form_p(eps, G, alpha):.4g} is an upper bound "
-                         "on the smallest p"))
-
     def noise_moment(x):
+        """E||g(x) - grad F(x)||^alpha, exactly, from the two-point law."""
         gradient = instance.gradient(x)
-        return sum(q * float(np.sum(np.abs(g - gradient) ** 2)) ** (alpha / 2)
-                   for q, g in instance.oracle_law(x))
+        return sum(
+            q * float(np.sum(np.abs(g - gradient) ** 2)) ** (alpha / 2)
+            for q, g in instance.oracle_law(x)
+        )
 
-    neg, _ = _minimize(lambda v: -noise_moment(embed(v)), [(-6.0, 6.0)] * k, rng,
-                           settings.starts)
-    coordinate = abs(float((-neg / noise_moment_factor(p, alpha)) ** (1 / alpha))) / (2 * eps)
-    rows.append(make_row(name, "alpha-moment E||g(x) - grad F(x)||^alpha <= G^alpha", -neg, G**alpha,
-                         "<=", "worst-case search",
-                         f"{label}; exact moment of the law, sup over x = lambda (y, 0), y in "
-                         f"[-6, 6]^{k}; at the worst x the noisy |grad_j f_d| = {coordinate:.4g} "
-                         f"(its sup is e^(3/2) = {math.e**1.5:.4g}, not 23: the proof's bound is "
-                         f"loose)"))
+    if want("suboptimality"):
+        # scalings
+        rows.append(
+            make_row(
+                name,
+                "F(0) - inf F <= Delta",
+                instance.value(np.zeros(d)) - instance.f_star,
+                instance.Delta,
+                "<=",
+                "exact",
+                f"{label}; inf F = (L lambda^2/152) inf f_d in closed form",
+            )
+        )
+    if want("smoothness"):
+        neg, _ = _minimize(
+            lambda v: -_tridiagonal_norm(*instance.hessian_bands(embed(v))),
+            [(-6.0, 6.0)] * k,
+            rng,
+            settings.starts,
+            extra_starts=_curvature_starts(k),
+        )
+        rows.append(
+            make_row(
+                name,
+                "F is L smooth (sup ||Hess F||)",
+                -neg,
+                instance.L,
+                "<=",
+                "worst-case search",
+                f"{label}; x = lambda (y, 0), y in [-6, 6]^{k}",
+            )
+        )
 
-    # Monte Carlo through sample_gradient, in chunks
-    n = settings.samples
-    chunk = max(1, min(n, 2_000_000 // d))
-    worst_z = 0.0
-    x_points = [np.zeros(d), embed([1.5, -1.2, 0.1] + [0.0] * (k - 3))] if k >= 3 else [np.zeros(d)]
-    moment_samples = []
-    for x in x_points:
-        gradient = instance.gradient(x)
-        total, total_sq, moment_chunks = np.zeros(d), np.zeros(d), []
-        for start in range(0, n, chunk):
-            size = min(chunk, n - start)
-            draws = instance.sample_gradient(np.broadcast_to(x, (size, d)), rng)
-            total += draws.sum(axis=0)
-            total_sq += ((draws - gradient) ** 2).sum(axis=0)
-            moment_chunks.append(np.sum((draws - gradient) ** 2, axis=1) ** (alpha / 2))
-        mean = total / n
-        se = np.sqrt(np.maximum(total_sq / n - (mean - gradient) ** 2, 0.0) / (n - 1))
-        # a coordinate whose every draw equals grad F exactly (total_sq == 0) is unbiased exactly;
-        # any other coordinate is compared in standard errors (a constant shift gives se = 0: inf)
-        noisy = total_sq > 0
-        gap = np.abs(mean - gradient)[noisy]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(gap > 0, gap / se[noisy], 0.0)
-        worst_z = max(worst_z, float(np.max(z, initial=0.0)))
-        moment_samples.append(np.concatenate(moment_chunks))
-    rows.append(make_row(name, "oracle unbiased (Monte Carlo)", worst_z, MC_STANDARD_ERRORS, "<=",
-                         "monte-carlo",
-                         f"{label}; max over coordinates and {len(x_points)} points of |mean - "
-                         f"grad F| / standard error (coordinates whose draws all equal grad F count as exact),"
-                         f" n={n} each"))
-    mean, se = _mc_mean(moment_samples[-1])
-    rows.append(make_row(name, "alpha-moment E||g(x) - grad F(x)||^alpha <= G^alpha (Monte Carlo)",
-                         mean, G**alpha, "<=", "monte-carlo",
-                         f"{label}; at x = lambda (1.5, -1.2, 0.1, 0, ...), n={n}; exact "
-                         f"{noise_moment(x_points[-1]):.6g}; allowance 5 standard errors",
-                         allowance=MC_STANDARD_ERRORS * se))
+    if want("gradient-norm"):
+
+        def squared_norm(x):
+            return float(np.sum(instance.gradient(x) ** 2))
+
+        def squared_norm_jac(x):
+            return 2.0 * _tridiagonal_matvec(*instance.hessian_bands(x), instance.gradient(x))
+
+        box = [(-50.0 * scale, 50.0 * scale)] * (d - 1) + [(-scale, scale)]
+        prefixes = [embed(rng.uniform(-3.0, 3.0, k)) for _ in range(settings.starts)]
+        value, _ = _minimize(
+            squared_norm,
+            box,
+            rng,
+            max(2, settings.starts // 4),
+            jac=squared_norm_jac,
+            extra_starts=_gradient_norm_starts(d, scale) + prefixes,
+        )
+        rows.append(
+            make_row(
+                name,
+                "||grad F(x)|| >= 2 eps when prog_1(x/lambda) < d",
+                math.sqrt(value),
+                2 * eps,
+                ">=",
+                "worst-case search",
+                f"{label}; inf over |x_d| <= lambda (structured, prefix and uniform starts); "
+                "allowance 4 ulp",
+                allowance=4 * ULP * 2 * eps,
+            )
+        )
+
+    if want("moment-exact"):
+        # alpha-moment: the proof's bound, exactly, and the worst case over x
+        with mpmath.workdps(50):
+            q = mpmath.mpf(p)
+            factor = (1 - q) * (((1 - q) / q) ** (alpha - 1) + 1)
+            proof_bound = float((2 * mpmath.mpf(eps) * 23) ** alpha * factor)
+        rows.append(
+            make_row(
+                name,
+                "alpha-moment: (46 eps)^alpha E|z/p - 1|^alpha <= G^alpha",
+                proof_bound,
+                G**alpha,
+                "<=",
+                "exact",
+                f"{label}; E|z/p-1|^alpha = (1-p)[((1-p)/p)^(alpha-1) + 1] in 50 digits; "
+                f"closed-form p = {closed_form_p(eps, G, alpha):.4g} is an upper bound "
+                "on the smallest p",
+            )
+        )
+
+    if want("moment"):
+        neg, _ = _minimize(
+            lambda v: -noise_moment(embed(v)), [(-6.0, 6.0)] * k, rng, settings.starts
+        )
+        coordinate = abs(float((-neg / noise_moment_factor(p, alpha)) ** (1 / alpha))) / (2 * eps)
+        rows.append(
+            make_row(
+                name,
+                "alpha-moment E||g(x) - grad F(x)||^alpha <= G^alpha",
+                -neg,
+                G**alpha,
+                "<=",
+                "worst-case search",
+                f"{label}; exact moment of the law, sup over x = lambda (y, 0), y in "
+                f"[-6, 6]^{k}; at the worst x the noisy |grad_j f_d| = {coordinate:.4g} "
+                f"(its sup is e^(3/2) = {math.e**1.5:.4g}, not 23: the proof's bound is "
+                f"loose)",
+            )
+        )
+
+    if want("monte-carlo"):
+        # Monte Carlo through sample_gradient, in chunks
+        n = settings.samples
+        chunk = max(1, min(n, 2_000_000 // d))
+        worst_z = 0.0
+        x_points = (
+            [np.zeros(d), embed([1.5, -1.2, 0.1] + [0.0] * (k - 3))] if k >= 3 else [np.zeros(d)]
+        )
+        moment_samples = []
+        for x in x_points:
+            gradient = instance.gradient(x)
+            total, total_sq, moment_chunks = np.zeros(d), np.zeros(d), []
+            for start in range(0, n, chunk):
+                size = min(chunk, n - start)
+                draws = instance.sample_gradient(np.broadcast_to(x, (size, d)), rng)
+                total += draws.sum(axis=0)
+                total_sq += ((draws - gradient) ** 2).sum(axis=0)
+                moment_chunks.append(np.sum((draws - gradient) ** 2, axis=1) ** (alpha / 2))
+            mean = total / n
+            se = np.sqrt(np.maximum(total_sq / n - (mean - gradient) ** 2, 0.0) / (n - 1))
+            # a coordinate whose every draw equals grad F exactly (total_sq == 0) is unbiased exactly;
+            # any other coordinate is compared in standard errors (a constant shift gives se = 0: inf)
+            noisy = total_sq > 0
+            gap = np.abs(mean - gradient)[noisy]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = np.where(gap > 0, gap / se[noisy], 0.0)
+            worst_z = max(worst_z, float(np.max(z, initial=0.0)))
+            moment_samples.append(np.concatenate(moment_chunks))
+        rows.append(
+            make_row(
+                name,
+                "oracle unbiased (Monte Carlo)",
+                worst_z,
+                MC_STANDARD_ERRORS,
+                "<=",
+                "monte-carlo",
+                f"{label}; max over coordinates and {len(x_points)} points of |mean - "
+                f"grad F| / standard error (coordinates whose draws all equal grad F count as exact),"
+                f" n={n} each",
+            )
+        )
+        mean, se = _mc_mean(moment_samples[-1])
+        rows.append(
+            make_row(
+                name,
+                "alpha-moment E||g(x) - grad F(x)||^alpha <= G^alpha (Monte Carlo)",
+                mean,
+                G**alpha,
+                "<=",
+                "monte-carlo",
+                f"{label}; at x = lambda (1.5, -1.2, 0.1, 0, ...), n={n}; exact "
+                f"{noise_moment(x_points[-1]):.6g}; allowance 5 standard errors",
+                allowance=MC_STANDARD_ERRORS * se,
+            )
+        )
     return rows
 
 
@@ -937,9 +1288,11 @@ def _tridiagonal_norm(diagonal, off_diagonal) -> float:
 def run_checks(quick: bool = False) -> list[dict]:
     """All rows, Theorem 5 then Theorem 6 (chain, then the scaled instance), as plain dicts."""
     settings = CheckSettings.quick() if quick else CheckSettings()
-    groups = [lambda: theorem5_checks(settings),
-              lambda: zero_chain_checks(settings, p=Theorem6Instance(**THEOREM6_DEFAULT).p),
-              lambda: theorem6_checks(settings)]
+    groups = [
+        lambda: theorem5_checks(settings),
+        lambda: zero_chain_checks(settings, p=Theorem6Instance(**THEOREM6_DEFAULT).p),
+        lambda: theorem6_checks(settings),
+    ]
     rows = []
     for group in progress(groups, desc="lower-bound checks", unit="group"):
         rows.extend(group())
@@ -963,8 +1316,13 @@ def draw_figures(quick: bool = False, seed: int = 20200601) -> list:
     ax.plot(t, [psi(v) for v in t], label="Psi(t)")
     ax.plot(t, [psi_prime(v) for v in t], label="Psi'(t)")
     ax.axhline(math.e, linestyle="--", linewidth=1, color="C0", label="sup Psi = e")
-    ax.axhline(math.sqrt(54 / math.e), linestyle="--", linewidth=1, color="C1",
-               label="sup Psi' <= sqrt(54/e)")
+    ax.axhline(
+        math.sqrt(54 / math.e),
+        linestyle="--",
+        linewidth=1,
+        color="C1",
+        label="sup Psi' <= sqrt(54/e)",
+    )
     ax.set(xlabel="t", ylabel="value", title="Psi: zero for t <= 1/2")
     ax.legend()
     ax = axes[0, 1]
@@ -983,8 +1341,7 @@ def draw_figures(quick: bool = False, seed: int = 20200601) -> list:
     fig.colorbar(contour, ax=ax, label="f_2(x)")
     ax.axvline(0.5, color="w", linewidth=0.8, linestyle="--")
     ax.axvline(-0.5, color="w", linewidth=0.8, linestyle="--")
-    ax.set(xlabel="x_1", ylabel="x_2",
-           title="f_2: x_2 is felt only once |x_1| > 1/2")
+    ax.set(xlabel="x_1", ylabel="x_2", title="f_2: x_2 is felt only once |x_1| > 1/2")
     paths.append(save(fig, "lowerbounds_zero_chain"))
 
     rng = np.random.default_rng([seed, 55])
@@ -996,10 +1353,21 @@ def draw_figures(quick: bool = False, seed: int = 20200601) -> list:
         draws = instance.sample_gradient(np.full(n, 0.5), rng)
         for k, (q, g) in enumerate(instance.oracle_law(0.5)):
             offset = (nu - 0.5) * 0.4
-            ax.bar(k + offset, q, width=0.35, color=color, alpha=0.5,
-                   label=f"exact, nu={nu} (b={instance.b:g})" if k == 0 else None)
-            ax.plot(k + offset, np.mean(draws == g), "k_", markersize=14,
-                    label=f"Monte Carlo, n={n}" if k == 0 and nu == 0 else None)
+            ax.bar(
+                k + offset,
+                q,
+                width=0.35,
+                color=color,
+                alpha=0.5,
+                label=f"exact, nu={nu} (b={instance.b:g})" if k == 0 else None,
+            )
+            ax.plot(
+                k + offset,
+                np.mean(draws == g),
+                "k_",
+                markersize=14,
+                label=f"Monte Carlo, n={n}" if k == 0 and nu == 0 else None,
+            )
     ax.set_yscale("log")
     ax.set_xticks([0, 1], ["x - 1/(2 gamma)", "x"])
     ax.set(ylabel="probability", title="law of g(1/2), alpha = 1.25, eps = 1/8")
@@ -1011,10 +1379,17 @@ def draw_figures(quick: bool = False, seed: int = 20200601) -> list:
         exact = [sum(q * abs(g) ** alpha for q, g in instance.oracle_law(v)) for v in x]
         ax.plot(x, exact, color=color, label=f"exact, alpha={alpha:g}")
         marks = x[::20]
-        simulated = [np.mean(np.abs(instance.sample_gradient(np.full(n, v), rng)) ** alpha)
-                     for v in marks]
-        ax.plot(marks, simulated, "o", color=color, markersize=4,
-                label="Monte Carlo" if alpha == 2.0 else None)
+        simulated = [
+            np.mean(np.abs(instance.sample_gradient(np.full(n, v), rng)) ** alpha) for v in marks
+        ]
+        ax.plot(
+            marks,
+            simulated,
+            "o",
+            color=color,
+            markersize=4,
+            label="Monte Carlo" if alpha == 2.0 else None,
+        )
     ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label="bound G^alpha = 1")
     ax.set(xlabel="x", ylabel="E|g(x)|^alpha", title="alpha-moment of the Theorem 5 oracle (nu=0)")
     ax.legend()

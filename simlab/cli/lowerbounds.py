@@ -11,17 +11,27 @@ COLUMNS = ("instance", "property", "value", "relation", "bound", "verdict", "met
 
 
 def configure(parser) -> None:
-    parser.add_argument("--quick", action="store_true",
-                        help="small budgets: fewer optimizer starts and Monte Carlo draws")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small budgets: fewer optimizer starts and Monte Carlo draws",
+    )
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
 
 
 def run(args) -> dict:
     rows = lowerbounds.run_checks(quick=args.quick)
-    figures = [] if args.no_figures else [str(path) for path in lowerbounds.draw_figures(
-        quick=args.quick)]
-    return {"quick": args.quick, "rows": rows, "figures": figures,
-            "violated": sum(row["verdict"] == "violated" for row in rows)}
+    figures = (
+        []
+        if args.no_figures
+        else [str(path) for path in lowerbounds.draw_figures(quick=args.quick)]
+    )
+    return {
+        "quick": args.quick,
+        "rows": rows,
+        "figures": figures,
+        "violated": sum(row["verdict"] == "violated" for row in rows),
+    }
 
 
 def render(result: dict) -> str:
@@ -34,7 +44,9 @@ def render(result: dict) -> str:
     lines = ["  ".join(text.ljust(width) for text, width in zip(line, widths)) for line in table]
     lines.insert(1, "  ".join("-" * width for width in widths))
     lines.append("")
-    lines.append(f"{len(result['rows']) - result['violated']} of {len(result['rows'])} properties "
-                 f"hold; {result['violated']} violated.")
+    lines.append(
+        f"{len(result['rows']) - result['violated']} of {len(result['rows'])} properties "
+        f"hold; {result['violated']} violated."
+    )
     lines += [f"figure: {path}" for path in result["figures"]]
     return "\n".join(lines)
