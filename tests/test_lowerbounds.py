@@ -412,3 +412,16 @@ def test_make_row_verdicts():
     assert lb.make_row("T", "p", 1.0 + 1e-12, 1.0, "<=", "exact", "").verdict == "violated"
     assert lb.make_row("T", "p", 0.9, 1.0, ">=", "exact", "", allowance=0.2).verdict == "holds"
     assert lb.make_row("T", "p", float("nan"), 1.0, "<=", "exact", "").verdict == "violated"
+
+
+def test_theorem5_problem_distribution_is_a_fair_coin():
+    rng = np.random.default_rng(7)
+    draws = 4000
+    zeros = sum(lb.draw_theorem5_instance(1.5, 0.1, rng).nu == 0 for _ in range(draws))
+    # two-sided binomial test at level 1e-6: a fair coin fails it less than once in a million
+    assert stats.binomtest(zeros, draws, 0.5).pvalue > 1e-6
+    # the same test rejects a 60/40 coin: expected 2400 of 4000, about 12.6 standard errors off
+    biased = int(np.sum(rng.random(draws) < 0.6))
+    assert stats.binomtest(biased, draws, 0.5).pvalue < 1e-6
+    instance = lb.draw_theorem5_instance(1.5, 0.1, rng)
+    assert instance.b == pytest.approx((2 - instance.nu) * 0.1)
