@@ -1427,7 +1427,8 @@ def draw_figures(quick: bool = False, seed: int = 20200601) -> list:
     ax.text(
         0.02,
         0.02,
-        "when n p << 1 the rare jump is never drawn:\nthe sample moment is |x|^alpha",
+        "n p ~ 1 or less: a run draws the rare jump 0 or 1 times,\n"
+        "so its sample moment falls far below or far above the exact one",
         transform=ax.transAxes,
         fontsize=8,
     )
