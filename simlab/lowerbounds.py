@@ -187,17 +187,27 @@ def zero_chain_oracle(x, p, u, out):
 
 
 @njit(cache=True)
+def zero_chain_partial(x, j):
+    """grad_j f_d(x) alone (0-based j): the same terms as :func:`zero_chain_gradient`."""
+    if j == 0:
+        g = -psi(1.0) * phi_prime(x[0])
+    else:
+        g = -psi(-x[j - 1]) * phi_prime(-x[j]) - psi(x[j - 1]) * phi_prime(x[j])
+    if j + 1 < x.shape[0]:
+        g += -psi_prime(-x[j]) * phi(-x[j + 1]) - psi_prime(x[j]) * phi(x[j + 1])
+    return g
+
+
+@njit(cache=True)
 def zero_chain_noise(x, p, u, out):
-    """g_d(x) - grad f_d(x): zero except coordinate prog_{1/4}(x) + 1, which is (z/p - 1) grad_j."""
-    d = x.shape[0]
-    gradient = np.empty(d)
-    zero_chain_gradient(x, gradient)
-    for i in range(d):
+    """g_d(x) - grad f_d(x): zero except coordinate prog_{1/4}(x) + 1, which is (z/p - 1) grad_j
+    (computes that one partial derivative only)."""
+    for i in range(x.shape[0]):
         out[i] = 0.0
     j = prog(x, 0.25)
-    if j < d:
+    if j < x.shape[0]:
         z = 1.0 if u < p else 0.0
-        out[j] = (z / p - 1.0) * gradient[j]
+        out[j] = (z / p - 1.0) * zero_chain_partial(x, j)
 
 
 @njit(cache=True)

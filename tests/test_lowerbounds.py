@@ -81,6 +81,8 @@ def test_prog_and_noise_kernels():
     x = np.array([0.9, -0.3, 0.6, 0.3, 0.0])
     assert lb.prog(x, 0.5) == 3 and lb.prog(x, 0.25) == 4 and lb.prog(x, 1.0) == 0
     chain = lb.ZeroChain(5, p=0.3)
+    gradient = chain.gradient(x)
+    assert [lb.zero_chain_partial(x, j) for j in range(5)] == gradient.tolist()
     for u in (0.1, 0.7):
         oracle, noise = np.empty(5), np.empty(5)
         lb.zero_chain_oracle(x, 0.3, u, oracle)

@@ -7,7 +7,7 @@ from simlab import lowerbounds
 
 HELP = "validate the lower-bound instances of Theorems 5 and 6 (exact, worst-case, Monte Carlo)"
 
-COLUMNS = ("instance", "property", "value", "relation", "bound", "verdict", "method")
+COLUMNS = ("instance", "property", "value", "relation", "bound", "allowance", "verdict", "method")
 
 
 def configure(parser) -> None:
