@@ -218,13 +218,13 @@ def zero_chain_oracle_rows(xs, p, uniforms, out):
 
 
 @njit(cache=True)
-def theorem5_noise(u, p, jump, b):
+def theorem5_noise(b, p, jump, u):
     """g(x) - f_b'(x) for the oracle chi_b of Appendix F: b - jump * 1{u < p}, jump = 1/(2 gamma)."""
     return b - jump * (1.0 if u < p else 0.0)
 
 
 @njit(cache=True)
-def theorem5_oracle(x, u, p, jump):
+def theorem5_oracle(x, p, jump, u):
     """g(x) = x - jump with probability p, x otherwise (Appendix F, eq. (6), reconstructed)."""
     return x - jump * (1.0 if u < p else 0.0)
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from scipy import stats
 
 from simlab import lowerbounds as lb
@@ -91,9 +94,10 @@ def test_prog_and_noise_kernels():
         assert np.count_nonzero(noise) <= 1  # only coordinate prog_1/4(x) + 1 is noisy
     instance = lb.Theorem5Instance(1.5, 0.125, 1)
     for u in (0.01, 0.99):
-        assert lb.theorem5_noise(u, instance.p, instance.jump, instance.b) == pytest.approx(
-            lb.theorem5_oracle(0.3, u, instance.p, instance.jump) - instance.gradient(0.3)
-        )
+        noise = lb.theorem5_noise(instance.b, instance.p, instance.jump, u)
+        oracle = lb.theorem5_oracle(0.3, instance.p, instance.jump, u)
+        assert noise == pytest.approx(oracle - instance.gradient(0.3), abs=1e-15)
+        assert oracle == (0.3 - instance.jump if u < instance.p else 0.3)
 
 
 def test_infimum_closed_form_is_approached_far_out():
@@ -427,3 +431,23 @@ def test_theorem5_problem_distribution_is_a_fair_coin():
     assert stats.binomtest(biased, draws, 0.5).pvalue < 1e-6
     instance = lb.draw_theorem5_instance(1.5, 0.1, rng)
     assert instance.b == pytest.approx((2 - instance.nu) * 0.1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    hnp.arrays(np.float64, st.integers(1, 8), elements=st.floats(-3.0, 3.0)),
+    st.floats(1e-3, 1.0),
+)
+def test_zero_chain_structure_for_any_point(x, p):
+    """Appendix G: prog_0(grad f_d(x)) <= prog_1/2(x) + 1, and g_d reveals coordinate
+    prog_1/4(x) + 1 only when z = 1, for every x hypothesis generates."""
+    chain = lb.ZeroChain(x.size, p)
+    assert lb.prog(chain.gradient(x), 0.0) <= lb.prog(x, 0.5) + 1
+    (_, with_z1), (_, with_z0) = chain.oracle_law(x)
+    assert lb.prog(with_z1, 0.0) <= lb.prog(x, 0.25) + 1
+    assert lb.prog(with_z0, 0.0) <= lb.prog(x, 0.25)
+    noise = np.empty_like(x)
+    lb.zero_chain_noise(x, p, 0.0, noise)
+    # g/p - g and (1/p - 1) g differ by rounding: a few ulp of |g| / p
+    scale = float(np.max(np.abs(chain.gradient(x)))) / p
+    assert np.allclose(with_z1 - chain.gradient(x), noise, rtol=0.0, atol=8 * lb.ULP * scale)
