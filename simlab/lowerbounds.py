@@ -234,8 +234,29 @@ def theorem5_oracle(x, p, jump, u):
 # ---------------------------------------------------------------------------------------------
 
 
+class _EngineNames:
+    """The names simlab's Problem objects use (``f``, ``grad``, ``dim``, ``initial_point``,
+    ``initial_gap``, ``projected``), delegating to ``value`` / ``gradient`` so the Monte Carlo
+    engine can take these instances as they are."""
+
+    def f(self, x) -> float:
+        """f at one point (for Theorem 5 a point is an array of shape (1,))."""
+        return float(np.sum(self.value(x)))
+
+    def grad(self, x) -> np.ndarray:
+        return np.asarray(self.gradient(x), dtype=float)
+
+    def initial_point(self) -> np.ndarray:
+        """x_0 = 0 (Theorem 6 measures Delta = F(0) - inf F)."""
+        return np.zeros(self.dim)
+
+    def initial_gap(self, x0=None) -> float:
+        x0 = self.initial_point() if x0 is None else x0
+        return self.f(x0) - self.f_star
+
+
 @dataclass(frozen=True)
-class Theorem5Instance:
+class Theorem5Instance(_EngineNames):
     """f_b(x) = (x - b)^2 / 2 on [0, 1/2] with the two-point oracle chi_b (Appendix F).
 
     Reconstructed from the published paper (the extracted text lost eqs. (3)-(7)):
@@ -267,6 +288,8 @@ class Theorem5Instance:
     smoothness = 1.0  # L of Theorem 5
     moment_bound = 1.0  # G^alpha of Assumption 4 (G <= 1)
     domain = (0.0, 0.5)
+    dim = 1
+    projected = True
 
     @property
     def b(self) -> float:
@@ -329,7 +352,7 @@ def draw_theorem5_instance(alpha: float, eps: float, rng: np.random.Generator) -
 
 
 @dataclass(frozen=True)
-class ZeroChain:
+class ZeroChain(_EngineNames):
     """f_d of Appendix G (Arjevani et al. 2019, eq. (9); reconstructed) with the probability-p
     zero-chain oracle g_d.
 
@@ -345,6 +368,12 @@ class ZeroChain:
     smoothness = 152.0  # L0
     gradient_bound = 23.0  # bound on ||grad f_d||_inf
     suboptimality_per_dimension = 12.0  # f_d(0) - inf f_d <= 12 d
+    strong_convexity = 0.0
+    projected = False
+
+    @property
+    def dim(self) -> int:
+        return self.d
 
     def __post_init__(self):
         if int(self.d) != self.d or self.d < 1:
@@ -431,7 +460,7 @@ def closed_form_p(eps: float, G: float, alpha: float) -> float:
 
 
 @dataclass(frozen=True)
-class Theorem6Instance:
+class Theorem6Instance(_EngineNames):
     """F(x) = (L lambda^2 / 152) f_d(x / lambda) with lambda = 304 eps / L and d = floor(Delta L /
     (7296 eps^2)) (Appendix G, proof of Theorem 6; the definition of F was lost in the extracted
     text and is reconstructed from the published paper / Arjevani et al. 2019, eq. (12)).
@@ -474,6 +503,13 @@ class Theorem6Instance:
     @property
     def p(self) -> float:
         return smallest_p(self.eps, self.G, self.alpha)
+
+    strong_convexity = 0.0
+    projected = False
+
+    @property
+    def dim(self) -> int:
+        return self.dimension
 
     @property
     def smoothness(self) -> float:

@@ -451,3 +451,16 @@ def test_zero_chain_structure_for_any_point(x, p):
     # g/p - g and (1/p - 1) g differ by rounding: a few ulp of |g| / p
     scale = float(np.max(np.abs(chain.gradient(x)))) / p
     assert np.allclose(with_z1 - chain.gradient(x), noise, rtol=0.0, atol=8 * lb.ULP * scale)
+
+
+def test_engine_names_delegate_to_the_instances():
+    instance = lb.Theorem6Instance(**lb.THEOREM6_DEFAULT)
+    x = instance.scale * np.linspace(-1.5, 1.5, instance.dim)
+    assert instance.f(x) == instance.value(x)
+    assert np.array_equal(instance.grad(x), instance.gradient(x))
+    assert instance.initial_gap() == instance.value(np.zeros(instance.dim)) - instance.f_star
+    assert (instance.smoothness, instance.strong_convexity, instance.projected) == (1.0, 0.0, False)
+    strongly_convex = lb.Theorem5Instance(1.5, 0.1, 1)
+    assert strongly_convex.f(np.array([0.3])) == pytest.approx(0.5 * (0.3 - 0.1) ** 2)
+    assert strongly_convex.grad(np.array([0.3])) == pytest.approx([0.2])
+    assert strongly_convex.project(np.array([0.9, -0.1])).tolist() == [0.5, 0.0]
