@@ -219,7 +219,8 @@ def zero_chain_oracle_rows(xs, p, uniforms, out):
 
 @njit(cache=True)
 def theorem5_noise(b, p, jump, u):
-    """g(x) - f_b'(x) for the oracle chi_b of Appendix F: b - jump * 1{u < p}, jump = 1/(2 gamma)."""
+    """g(x) - f_b'(x) for the oracle chi_b of Appendix F: b - jump * 1{u < p},
+    jump = 1/(2 gamma)."""
     return b - jump * (1.0 if u < p else 0.0)
 
 
@@ -662,7 +663,8 @@ def _curvature_starts(k: int, scale: float = 1.0) -> list[np.ndarray]:
 def _gradient_norm_starts(d: int, scale: float = 1.0) -> list[np.ndarray]:
     """Structured starts for inf ||grad f_d|| over |x_d| <= 1: the chain walked to its end
     (x_i = c, x_d = t) and alternating-sign chains with |x_i| in (1/2, 1) (where a wider search
-    put the infimum for d >= 3, about 1.341; the wider search: 60 uniform starts per d), each times ``scale``."""
+    put the infimum for d >= 3, about 1.341; the wider search: 60 uniform starts per d), each
+    times ``scale``."""
     starts = [np.r_[np.full(d - 1, c), t] for c in (1.5, 3.0) for t in (-1.0, 1.0)]
     signs = (-1.0) ** np.arange(d)
     starts += [sign * c * signs for c in (0.6, 0.75, 0.9) for sign in (1.0, -1.0)]
@@ -742,7 +744,8 @@ def theorem5_checks(
                 0.5,
                 "<=",
                 "worst-case search",
-                f"sup over alpha in (1, 2], eps in (0, 1/8] at alpha={where[0]:.4g}, "
+                f"sup over alpha in [1.01, 2], eps in [0.01, 1/8] (gamma grows in both) at "
+                f"alpha={where[0]:.4g}, "
                 f"eps={where[1]:.4g}; gamma > 0 by construction",
             )
         )
@@ -854,7 +857,8 @@ def theorem5_checks(
                 bound,
                 "<=",
                 "worst-case search",
-                f"exact moment of the two-point law, sup over alpha, eps, x in [0, 1/2], "
+                f"exact moment of the two-point law, sup over alpha in [1.01, 2], "
+                f"eps in [0.01, 1/8], x in [0, 1/2], "
                 f"nu at alpha={worst_at[0]:.4g}, eps={worst_at[1]:.4g}, "
                 f"x={worst_at[2]:.4g}, nu={worst_at[3]}; the sup tends to 1 as alpha -> 1 "
                 f"(2^(1-alpha)), so the bound is sharp",
@@ -1308,8 +1312,9 @@ def theorem6_checks(
                 moment_chunks.append(np.sum((draws - gradient) ** 2, axis=1) ** (alpha / 2))
             mean = total / n
             se = np.sqrt(np.maximum(total_sq / n - (mean - gradient) ** 2, 0.0) / (n - 1))
-            # a coordinate whose every draw equals grad F exactly (total_sq == 0) is unbiased exactly;
-            # any other coordinate is compared in standard errors (a constant shift gives se = 0: inf)
+            # a coordinate whose every draw equals grad F exactly (total_sq == 0) is unbiased
+            # exactly; any other coordinate is compared in standard errors (a constant shift
+            # gives se = 0, hence z = inf)
             noisy = total_sq > 0
             gap = np.abs(mean - gradient)[noisy]
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -1325,7 +1330,8 @@ def theorem6_checks(
                 "<=",
                 "monte-carlo",
                 f"{label}; max over coordinates and {len(x_points)} points of |mean - "
-                f"grad F| / standard error (coordinates whose draws all equal grad F count as exact),"
+                f"grad F| / standard error (coordinates whose draws all equal grad F count as "
+                f"exact),"
                 f" n={n} each",
             )
         )
