@@ -81,11 +81,11 @@ def test_convention_dependent_claims_name_their_convention(records):
 
 def test_known_errata_fail_with_derived_corrections(records):
     expected_in_correction = {
-        "zz-eq7-density": "(m - 1)**(m/2 - 1/2)",
+        "zz-eq7-density": "power of (m - 1) in the constant is m/2 - 1/2, printed m - 1/2",
         "zz-eq7-variance": "2*(m - 2)*(m - 1)**2/((m - 5)*(m - 3)**2)",
         "zz-eq7-divergence": "m <= 5",
-        "zz-eq8-mean": "mu (1 - beta^m)",
-        "zz-eq8-variance": "1 - beta^(2m)",
+        "zz-eq8-mean": "mu*(1 - beta**m)",
+        "zz-eq8-variance": "(1 - beta**(2*m))",
         "zz-beta-0.9-example": "1/19",
         "zz-eq19": "e^(-z/(2k))",
         "zz-eq27": "1/(pi*sqrt(g)*sqrt(2 - g))",
