@@ -350,6 +350,12 @@ def gamma_ratio_limit() -> sp.Expr:
         return sp.nsimplify(sp.Float(mpmath.nstr(value, 70), 70), tolerance=1e-35, rational=True)
 
 
+STIRLING_NOTE = (
+    " (sympy; the Stirling constant lim Gamma(m/2)^2/(m Gamma((m-1)/2)^2) = 1/2"
+    " by mpmath at m = 1e40)"
+)
+
+
 def limit_m_to_infinity(expr: sp.Expr) -> sp.Expr:
     """lim_{m->oo} of an expression whose only gamma functions are Gamma(m/2)/Gamma((m-1)/2) powers.
 
@@ -1385,7 +1391,7 @@ def check_eq25() -> Verdict:
     mean_ok, _ = moment_matches(sp.Integer(1), g * EQ25, g, 0, sp.oo, [{}])
     var_ok, _ = moment_matches(sp.Integer(2), (g - 1) ** 2 * EQ25, g, 0, sp.oo, [{}])
     evidence = (
-        f"limits (sympy): {limits}; equal to eq. 25: {equal}; eq. 25 is sympy's chi^2_1: "
+        f"limits{STIRLING_NOTE}: {limits}; equal to eq. 25: {equal}; eq. 25 is sympy's chi^2_1: "
         f"{chi2_1}; mean 1: {mean_ok}, variance 2: {var_ok}"
     )
     holds = all(equal.values()) and chi2_1 and mean_ok and var_ok
@@ -1627,7 +1633,7 @@ def check_eq31() -> Verdict:
     return _verdict_from_equal(
         all(equal.values()),
         "symbolic",
-        f"limits (sympy): {limits}; equal: {equal}",
+        f"limits{STIRLING_NOTE}: {limits}; equal: {equal}",
         EQ31,
         limits["c = m"],
         "see evidence",
@@ -1891,7 +1897,9 @@ def check_eq34() -> Verdict:
 def check_eq34_limit() -> Verdict:
     t_limit = sp.limit(m / (m - 2), m, sp.oo)
     abs_limit = limit_m_to_infinity(COR2)
-    evidence = f"lim Var[T] = {t_limit}; lim Var|X_g| = {abs_limit} = {sp.N(abs_limit, 8)} (sympy)"
+    evidence = (
+        f"lim Var[T] = {t_limit}; lim Var|X_g| = {abs_limit} = {sp.N(abs_limit, 8)}{STIRLING_NOTE}"
+    )
     holds = t_limit == 1 and sp.simplify(abs_limit - 1) == 0
     return _verdict_from_equal(
         holds,
@@ -1960,3 +1968,10 @@ def zhiyi_ziyin_claims() -> list[Claim]:
     from simlab.claims import all_claims
 
     return all_claims(PAPER)
+
+
+def errata() -> list[dict]:
+    """Run every claim; the records whose verdict is "fails" (with their derived corrections)."""
+    return [
+        record for record in (c.run() for c in zhiyi_ziyin_claims()) if record["verdict"] == "fails"
+    ]
