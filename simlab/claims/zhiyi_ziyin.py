@@ -1155,13 +1155,26 @@ def check_eq18() -> Verdict:
     h_of_k = z * (1 - k) / k
     jacobian = sp.Matrix([z, h_of_k]).jacobian([z, k]).det()
     printed = z / k**2
-    equal = sp.simplify(sp.Abs(jacobian) - printed) == 0
+    signed = sp.simplify(jacobian - printed) == 0
+    absolute = sp.simplify(sp.Abs(jacobian) - printed) == 0
     evidence = (
-        f"det = {sp.simplify(jacobian)}; |det| = {sp.simplify(sp.Abs(jacobian))}, the factor "
-        "a change of variables uses (the printed determinant drops the sign)"
+        f"det = {sp.simplify(jacobian)}; |det| = {sp.simplify(sp.Abs(jacobian))}; printed equals "
+        f"det: {signed}, equals |det|: {absolute}"
     )
-    return _verdict_from_equal(
-        equal, "symbolic", evidence, printed, jacobian, f"|det| = {sp.Abs(jacobian)}"
+    if signed:
+        return Verdict("holds", evidence, "symbolic", printed, jacobian)
+    if absolute:
+        return Verdict(
+            "holds-under-convention",
+            evidence,
+            "symbolic",
+            printed,
+            jacobian,
+            convention="absolute value of the Jacobian determinant (the factor a change of "
+            "variables uses); the signed determinant is -z/k^2",
+        )
+    return Verdict(
+        "fails", evidence, "symbolic", printed, jacobian, correction=f"|det| = {sp.Abs(jacobian)}"
     )
 
 
