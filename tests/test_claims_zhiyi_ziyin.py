@@ -218,3 +218,16 @@ def test_eq33_both_conventions(monkeypatch):
 def test_corollary2_changed_constant_fails(monkeypatch):
     monkeypatch.setattr(zz, "COR2", zz.COR2.subs(sp.pi, 3))
     assert zz.check_corollary2().verdict == "fails"
+
+
+def test_index_shift_correction_finds_the_shift_or_none():
+    mean = zz.ema_moments()[0]
+    assert "m -> m + 1" in zz.index_shift_correction(zz.EQ8_MEAN, mean, zz.EMA_POINTS, m)
+    # a wrong constant is not an off-by-one
+    assert zz.index_shift_correction(2 * zz.EQ8_MEAN, mean, zz.EMA_POINTS, m) is None
+
+
+def test_scipy_agrees_rejects_a_wrong_reference():
+    chi2 = zz.chi2_density(zz.chi2_var, m)
+    assert zz.scipy_agrees(chi2, zz.chi2_var, scipy.stats.chi2, [(3, 2.5)])[0]
+    assert not zz.scipy_agrees(chi2, zz.chi2_var, lambda d: scipy.stats.chi2(d + 1), [(3, 2.5)])[0]
