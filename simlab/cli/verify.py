@@ -13,10 +13,14 @@ DEFAULT_ERRATA = "reports/errata.md"
 
 
 def configure(parser) -> None:
-    parser.add_argument("--paper", default=None,
-                        help=f"only this paper's claims: one of {', '.join(PAPERS)}")
-    parser.add_argument("--out", default=DEFAULT_ERRATA,
-                        help=f"where to write the errata report (default {DEFAULT_ERRATA})")
+    parser.add_argument(
+        "--paper", default=None, help=f"only this paper's claims: one of {', '.join(PAPERS)}"
+    )
+    parser.add_argument(
+        "--out",
+        default=DEFAULT_ERRATA,
+        help=f"where to write the errata report (default {DEFAULT_ERRATA})",
+    )
 
 
 def run(args) -> dict | list:
@@ -42,10 +46,17 @@ def render(result: dict) -> str:
     lines = [f"{'id':<{width}}  {'ref':<{ref_width}}  verdict", "-" * (width + ref_width + 28)]
     for r in records:
         mark = "*" if r["reconstructed"] else " "
-        lines.append(f"{r['id']:<{width}}  {r['ref'][:ref_width]:<{ref_width}}  {r['verdict']}{mark}")
-    counts = {v: sum(r["verdict"] == v for r in records)
-              for v in ("holds", "fails", "holds-under-convention", "unverifiable")}
-    lines += ["", "  ".join(f"{k}: {n}" for k, n in counts.items()),
-              "* statement reconstructed (lost in the extracted text)",
-              f"errata report written to {result['errata']}"]
+        lines.append(
+            f"{r['id']:<{width}}  {r['ref'][:ref_width]:<{ref_width}}  {r['verdict']}{mark}"
+        )
+    counts = {
+        v: sum(r["verdict"] == v for r in records)
+        for v in ("holds", "fails", "holds-under-convention", "unverifiable")
+    }
+    lines += [
+        "",
+        "  ".join(f"{k}: {n}" for k, n in counts.items()),
+        "* statement reconstructed (lost in the extracted text)",
+        f"errata report written to {result['errata']}",
+    ]
     return "\n".join(lines)
