@@ -1,4 +1,5 @@
-"""The law of the Adam update: Zhiyi & Ziyin, *On the Distributional Properties of Adaptive Gradients*.
+"""The law of the Adam update: Zhiyi & Ziyin, *On the Distributional Properties of Adaptive
+Gradients*.
 
 Three parts:
 
@@ -7,8 +8,8 @@ Three parts:
 
    - :func:`law_k`: ``K = X_m^2 / sum_{i<=m} X_i^2 ~ Beta(1/2, (m-1)/2)`` (eq. 15, 21);
    - :func:`law_g`: ``G = c K`` (eq. 14, 23), ``c = m`` or ``m - 1`` (the *convention*);
-   - :func:`law_xk`: ``X_k = sign(X_m) sqrt(K)`` on ``[-1, 1]``: ``(1 + X_k)/2 ~ Beta((m-1)/2, (m-1)/2)``
-     (eq. 28, 29);
+   - :func:`law_xk`: ``X_k = sign(X_m) sqrt(K)`` on ``[-1, 1]``:
+     ``(1 + X_k)/2 ~ Beta((m-1)/2, (m-1)/2)`` (eq. 28, 29);
    - :func:`law_xg`: ``X_g = sign(X_m) sqrt(G) = sqrt(c) X_k``, the law of the update (eq. 30,
      Theorem 1);
    - :func:`law_abs_xg`: ``|X_g| = sqrt(c K)``, a square root of a Beta law (:data:`root_beta`),
@@ -77,7 +78,8 @@ ADAM_DEFAULT_BETA2 = 0.999
 PAPER_ERRATA: dict[str, str] = {
     "theorem-1": "printed c_n = 1/t makes n_t/c_n = t * sum g^2 and Var(Delta theta) = 1/m^2; "
     "the law of eq. 30 needs c_n = t (c=m), or c_n = t - 1 (c=m-1)",
-    "eq-22-mode": "the mode of Beta(1/2, (m-1)/2) is 0 (the density is unbounded there), not 1/(m-2)",
+    "eq-22-mode": "the mode of Beta(1/2, (m-1)/2) is 0 (the density is unbounded there), "
+    "not 1/(m-2)",
     "eq-27": "f_2(g) lacks the Jacobian 1/2 (it integrates to 2); the correct density is "
     "1/(2 pi sqrt(g/2 (1 - g/2))) on [0, 2], so g is near 0 or 2, not 0 or 1",
     "eq-28-support": "X_k = sqrt(K) lives on [-1, 1], not [-sqrt m, sqrt m]",
@@ -116,13 +118,15 @@ def law_k(m):
 
 
 def law_g(m, convention: str = "c=m"):
-    """Eq. 23: ``G = c K`` on ``[0, c]``; ``E G = c/m`` (eq. 24: 1 under c=m, (m-1)/m under c=m-1)."""
+    """Eq. 23: ``G = c K`` on ``[0, c]``; ``E G = c/m`` (eq. 24: 1 under c=m, (m-1)/m under
+    c=m-1)."""
     m = _check_m(m)
     return stats.beta(0.5, (m - 1) / 2, scale=normaliser(m, convention))
 
 
 def law_xk(m):
-    """Eq. 28-29: ``X_k = sign(X_m) sqrt(K)`` on ``[-1, 1]``; ``(1 + X_k)/2 ~ Beta((m-1)/2, (m-1)/2)``.
+    """Eq. 28-29: ``X_k = sign(X_m) sqrt(K)`` on ``[-1, 1]``;
+    ``(1 + X_k)/2 ~ Beta((m-1)/2, (m-1)/2)``.
 
     The print says the support is ``[-sqrt m, sqrt m]``; ``sqrt(K) <= 1`` so it is ``[-1, 1]``.
     """
@@ -147,7 +151,8 @@ def law_xg(m, convention: str = "c=m"):
 
 
 class root_beta_gen(stats.rv_continuous):
-    """``X = sqrt(Y)`` with ``Y ~ Beta(a, b)``, on ``[0, 1]``: every method delegates to scipy's Beta.
+    """``X = sqrt(Y)`` with ``Y ~ Beta(a, b)``, on ``[0, 1]``: every method delegates to scipy's
+    Beta.
 
     pdf ``2 x f_Beta(x^2)``, cdf ``F_Beta(x^2)``, ppf ``sqrt(F_Beta^{-1}(q))``, raw moments
     ``E X^n = B(a + n/2, b) / B(a, b)``.
@@ -185,7 +190,8 @@ root_beta = root_beta_gen(a=0.0, b=1.0, name="root_beta")
 
 
 def law_abs_xg(m, convention: str = "c=m"):
-    """The law of ``|Delta theta| = |X_g| = sqrt(c K)``: :data:`root_beta` ``(1/2, (m-1)/2)`` scaled by ``sqrt c``.
+    """The law of ``|Delta theta| = |X_g| = sqrt(c K)``: :data:`root_beta` ``(1/2, (m-1)/2)``
+    scaled by ``sqrt c``.
 
     Its variance is Corollary 2 under c=m (:func:`corollary_2_abs_variance`).
     """
@@ -194,7 +200,8 @@ def law_abs_xg(m, convention: str = "c=m"):
 
 
 def student_t_law(m):
-    """The *wrong* law of Section 3: ``T = X / sqrt(U)`` with ``U`` independent of ``X``: Student-t, ``m`` dof.
+    """The *wrong* law of Section 3: ``T = X / sqrt(U)`` with ``U`` independent of ``X``:
+    Student-t, ``m`` dof.
 
     Its variance ``m/(m-2)`` diverges at m <= 2; the true update (eq. 30) is bounded.
     """
@@ -202,7 +209,8 @@ def student_t_law(m):
 
 
 def corollary_1_variance(m, convention: str = "c=m") -> float:
-    """Corollary 1: ``Var(Delta theta) = E G = c/m``: 1 under c=m (as printed), (m-1)/m under c=m-1."""
+    """Corollary 1: ``Var(Delta theta) = E G = c/m``: 1 under c=m (as printed), (m-1)/m under
+    c=m-1."""
     m = _check_m(m)
     return normaliser(m, convention) / m
 
@@ -222,13 +230,15 @@ def corollary_2_abs_variance(m, convention: str = "c=m") -> float:
 
 
 def effective_steps_eq12(beta) -> float:
-    """Eq. 12: the simple-average length that mimics exponential averaging with ``beta``: ``m = 2/(1-beta)``."""
+    """Eq. 12: the simple-average length that mimics exponential averaging with ``beta``:
+    ``m = 2/(1-beta)``."""
     beta = check_interval("beta", beta, 0.0, 1.0, high_open=True)
     return 2.0 / (1.0 - beta)
 
 
 def effective_steps(beta, t) -> float:
-    """The effective number of averaged squares in Adam's bias-corrected preconditioner at step ``t``.
+    """The effective number of averaged squares in Adam's bias-corrected preconditioner at step
+    ``t``.
 
     From eq. 9-10 (with the exponent ``t``, see ``PAPER_ERRATA["eq-8-10"]``): the weights
     ``beta^(t-i) / sum beta^j`` give ``n_eff = (sum_{i<t} beta^i)^2 /
@@ -259,8 +269,9 @@ def _adam_update_kernel(
 ):
     """Eq. 1-4 per sample (row), every step: ``out[s, t-1] = -m_t / c_m``.
 
-    Preconditioner: ``simple_average`` -> ``n_t = sum_{i<=t} g_i^2``, ``c_n = t - normaliser_offset``
-    (Theorem 1, offset 0 for c=m, 1 for c=m-1; offset 2 means ``c_n = 1/t`` as printed); else ``n_t = beta n_{t-1} + (1-beta) g_t^2`` with
+    Preconditioner: ``simple_average`` -> ``n_t = sum_{i<=t} g_i^2``,
+    ``c_n = t - normaliser_offset`` (Theorem 1, offset 0 for c=m, 1 for c=m-1; offset 2 means
+    ``c_n = 1/t`` as printed); else ``n_t = beta n_{t-1} + (1-beta) g_t^2`` with
     ``c_n = 1 - beta^t`` (or 1 without bias correction). ``c_m = 1 - momentum^t`` (or 1).
     """
     samples, steps = gradients.shape
@@ -334,7 +345,8 @@ class UpdateSpec:
 
     @property
     def predicted(self) -> bool:
-        """Theorem 1 predicts the law: zero-mean, constant-variance Gaussian gradients, mu = 0, eps = 0."""
+        """Theorem 1 predicts the law: zero-mean, constant-variance Gaussian gradients, mu = 0,
+        eps = 0."""
         return (
             self.gradient in PREDICTED_GRADIENTS
             and self.momentum == 0
@@ -346,7 +358,8 @@ class UpdateSpec:
 def draw_gradients(spec: UpdateSpec) -> np.ndarray:
     """The gradient streams, shape ``(samples, steps)``, from ``np.random.default_rng(spec.seed)``.
 
-    Column ``t - 1`` is step ``t``. Heavy-tailed streams come from scipy.stats (Pareto, Levy-stable).
+    Column ``t - 1`` is step ``t``. Heavy-tailed streams come from scipy.stats (Pareto,
+    Levy-stable).
     """
     rng = np.random.default_rng(spec.seed)
     shape = (spec.samples, spec.steps)
@@ -373,7 +386,8 @@ def draw_gradients(spec: UpdateSpec) -> np.ndarray:
 
 
 def simulate_updates(spec: UpdateSpec, gradients: np.ndarray | None = None) -> np.ndarray:
-    """``Delta theta = (theta_t - theta_{t-1}) / lambda = -m_t / c_m`` (eq. 4), shape ``(samples, steps)``.
+    """``Delta theta = (theta_t - theta_{t-1}) / lambda = -m_t / c_m`` (eq. 4), shape
+    ``(samples, steps)``.
 
     Column ``m - 1`` is the update at step ``t = m``. The sign follows eq. 4; for the symmetric
     gradient laws of Theorem 1 the law of ``-X_g`` is that of ``X_g``.
@@ -417,7 +431,8 @@ def predicted_update_law(spec: UpdateSpec, m: int):
 
 
 def predicted_abs_law(spec: UpdateSpec, m: int):
-    """The predicted law of ``|Delta theta|`` at step ``m`` (companion of :func:`predicted_update_law`)."""
+    """The predicted law of ``|Delta theta|`` at step ``m`` (companion of
+    :func:`predicted_update_law`)."""
     if predicted_update_law(spec, m) is None:
         return None
     if spec.beta is None:
@@ -431,7 +446,8 @@ def predicted_abs_law(spec: UpdateSpec, m: int):
 
 
 def variance_standard_error(x: np.ndarray) -> float:
-    """Standard error of the sample variance: ``sqrt((mu_4 - s^4) / n)`` (delta method, sample moments)."""
+    """Standard error of the sample variance: ``sqrt((mu_4 - s^4) / n)`` (delta method, sample
+    moments)."""
     x = np.asarray(x, dtype=float)
     centred = x - x.mean()
     s2 = np.mean(centred**2)
@@ -533,7 +549,8 @@ def compare_steps(
 
 
 def overall_verdict(rows: list[StepComparison]) -> str:
-    """ "agrees" if every predicted row agrees, "disagrees" if any does not, else "no prediction"."""
+    """ "agrees" if every predicted row agrees, "disagrees" if any does not, else
+    "no prediction"."""
     verdicts = {r.verdict for r in rows}
     if verdicts == {"no prediction"}:
         return "no prediction"
@@ -541,13 +558,14 @@ def overall_verdict(rows: list[StepComparison]) -> str:
 
 
 def _ks_method(n: int) -> str:
-    """scipy's exact KS p-value up to 10 000 samples, the asymptotic Kolmogorov law above (5x faster,
-    relative p-value error below 1e-2 at n = 20 000)."""
+    """scipy's exact KS p-value up to 10 000 samples, the asymptotic Kolmogorov law above (5x
+    faster, relative p-value error below 1e-2 at n = 20 000)."""
     return "exact" if n <= 10_000 else "asymp"
 
 
 def ks_against(updates_at_m: np.ndarray, law) -> tuple[float, float]:
-    """KS statistic and p-value of a sample against any frozen scipy law (e.g. :func:`student_t_law`)."""
+    """KS statistic and p-value of a sample against any frozen scipy law (e.g.
+    :func:`student_t_law`)."""
     x = np.asarray(updates_at_m)
     result = stats.kstest(x, law.cdf, method=_ks_method(x.size))
     return float(result.statistic), float(result.pvalue)
@@ -590,8 +608,9 @@ class ModalityRow:
 def modality_transition(
     spec: UpdateSpec | None = None, ms=(2, 3, 4, 5, 10), *, alpha: float = 0.01
 ) -> list[ModalityRow]:
-    """The bimodal-to-unimodal transition in m (eq. 29: ``Beta(a, a)`` with ``a = (m-1)/2`` is U-shaped
-    for ``a < 1``, flat for ``a = 1`` i.e. m = 3, unimodal for ``a > 1``), simulated against predicted.
+    """The bimodal-to-unimodal transition in m (eq. 29: ``Beta(a, a)`` with ``a = (m-1)/2`` is
+    U-shaped for ``a < 1``, flat for ``a = 1`` i.e. m = 3, unimodal for ``a > 1``), simulated
+    against predicted.
 
     Verdict per m "agrees" if the simulated edge-to-centre ratio is within ``z`` standard errors
     (Bonferroni over ``ms``) of the predicted one.
@@ -683,12 +702,12 @@ def beta_mapping(
 ) -> list[BetaMappingRow]:
     """How well eq. 12 (``m = 2/(1-beta)``) predicts Adam's stationary update as beta varies.
 
-    Simulates Adam (mu = 0, eps = 0, bias-corrected) with N(0,1) gradients for ``t = ceil(30/(1-beta))``
-    steps (so ``beta^t < 1e-13``: stationary) and compares Var|Delta theta| (the informative
-    variance; Var(Delta theta) is 1 under every approximation) and the KS distance of the update
-    with eq. 30 at ``m_eq12`` and at ``m_eff = (1+beta)/(1-beta)`` (eq. 9's effective count,
-    :func:`effective_steps`). beta = 0 gives ``m_eff = 1``: the update is ``sign(g)``, no Beta law,
-    reported as NaN.
+    Simulates Adam (mu = 0, eps = 0, bias-corrected) with N(0,1) gradients for
+    ``t = ceil(30/(1-beta))`` steps (so ``beta^t < 1e-13``: stationary) and compares
+    Var|Delta theta| (the informative variance; Var(Delta theta) is 1 under every approximation)
+    and the KS distance of the update with eq. 30 at ``m_eq12`` and at
+    ``m_eff = (1+beta)/(1-beta)`` (eq. 9's effective count, :func:`effective_steps`). beta = 0
+    gives ``m_eff = 1``: the update is ``sign(g)``, no Beta law, reported as NaN.
     """
     rows = []
     for k, beta in enumerate(betas):
@@ -745,11 +764,13 @@ def bias_correction_and_epsilon(
     seed: int = 3,
     alpha: float = 0.01,
 ) -> list[SettingEffect]:
-    """The effect of Adam's bias correction and of epsilon on Var(Delta theta), N(0,1) gradients, mu = 0.
+    """The effect of Adam's bias correction and of epsilon on Var(Delta theta), N(0,1) gradients,
+    mu = 0.
 
     - Without bias correction, ``n_t/c_n`` loses its ``c_n = 1 - beta^t``, and exactly (eps = 0)
       ``Delta theta_uncorrected = Delta theta_corrected / sqrt(1 - beta^t)``: the predicted variance
-      is ``Var_corrected / (1 - beta^t)`` (about ``1/(m (1-beta))`` = 500 at m = 2 for beta = 0.999).
+      is ``Var_corrected / (1 - beta^t)`` (about ``1/(m (1-beta))`` = 500 at m = 2 for
+      beta = 0.999).
     - With ``eps > 0``, ``|Delta theta|`` always shrinks (pathwise, on the same gradients); the
       verdict says whether the shrinkage is visible at this sample size: "negligible" when the
       variance is within ``z`` standard errors (of the sample variance, Bonferroni) of the eps = 0
@@ -817,13 +838,14 @@ def exchangeable_variance(
     seed: int = 17,
     alpha: float = 0.01,
 ) -> dict:
-    """Corollary 1 needs far less than Theorem 1: for *any* i.i.d. (exchangeable) gradient law, simple
-    average, c=m, mu = 0, eps = 0, ``E[g_m^2 / sum_i g_i^2] = 1/m`` by symmetry, so
-    ``Var(Delta theta) = E[Delta theta^2] - (E Delta theta)^2 = 1`` for symmetric laws (Cauchy, Pareto,
-    stable included). Non-identically distributed streams (``growing``) break it.
+    """Corollary 1 needs far less than Theorem 1: for *any* i.i.d. (exchangeable) gradient law,
+    simple average, c=m, mu = 0, eps = 0, ``E[g_m^2 / sum_i g_i^2] = 1/m`` by symmetry, so
+    ``Var(Delta theta) = E[Delta theta^2] - (E Delta theta)^2 = 1`` for symmetric laws (Cauchy,
+    Pareto, stable included). Non-identically distributed streams (``growing``) break it.
 
     Returns per gradient: the simulated second moment ``E[Delta theta^2]`` at ``m``, its standard
-    error, and the verdict ("equals 1" within ``z`` SE, Bonferroni over the gradients, or "differs").
+    error, and the verdict ("equals 1" within ``z`` SE, Bonferroni over the gradients, or
+    "differs").
     """
     z = bonferroni_z(alpha, len(gradients))
     out = {}
@@ -861,9 +883,10 @@ def _histogram_grid(
     reference_label: str,
     log_density: bool = False,
 ):
-    """One row per scenario, one column per step m: the simulated histogram beside eq. 30's law for
-    i.i.d. N(0,1) gradients (the reference the scenario departs from); the last column shows
-    Var(Delta theta) and Var|Delta theta| against m beside Corollaries 1-2 (the i.i.d. reference)."""
+    """One row per scenario, one column per step m: the simulated histogram beside eq. 30's law
+    for i.i.d. N(0,1) gradients (the reference the scenario departs from); the last column shows
+    Var(Delta theta) and Var|Delta theta| against m beside Corollaries 1-2 (the i.i.d.
+    reference)."""
     from matplotlib.ticker import NullFormatter
 
     from simlab.plotting import new_figure, save
@@ -983,9 +1006,9 @@ def figure_pdf(ms=(2, 3, 5, 10, 100), *, samples: int = 20_000, seed: int = 21):
 
 
 def figure_variance(*, steps: int = 100, samples: int = 20_000, seed: int = 22):
-    """Figure 3 analogue: Var(Delta theta) (Corollary 1) and Var|Delta theta| (Corollary 2) against m,
-    simulated (error bars: 2 standard errors) beside the predictions for both conventions and the
-    Student-t variance m/(m-2) that ignoring the correlation predicts."""
+    """Figure 3 analogue: Var(Delta theta) (Corollary 1) and Var|Delta theta| (Corollary 2)
+    against m, simulated (error bars: 2 standard errors) beside the predictions for both
+    conventions and the Student-t variance m/(m-2) that ignoring the correlation predicts."""
     from simlab.plotting import new_figure, save
 
     fig, axes = new_figure(ncols=2)
@@ -1000,7 +1023,7 @@ def figure_variance(*, steps: int = 100, samples: int = 20_000, seed: int = 22):
                 convention=convention,
             )
         )[:, 1:]
-        for ax, field in zip(axes[0], ("variance", "abs_variance")):
+        for ax, field in zip(axes[0], ("variance", "abs_variance"), strict=True):
             sample = updates if field == "variance" else np.abs(updates)
             values = sample.var(axis=0)
             errors = np.array([variance_standard_error(col) for col in sample.T])
@@ -1029,7 +1052,7 @@ def figure_variance(*, steps: int = 100, samples: int = 20_000, seed: int = 22):
     )
     axes[0][0].set_ylim(0, 3.2)
     axes[0][1].axhline(1 - 2 / math.pi, color="gray", ls=":", label="1 - 2/pi (m -> inf)")
-    for ax, label in zip(axes[0], (r"Var $\Delta\theta$", r"Var $|\Delta\theta|$")):
+    for ax, label in zip(axes[0], (r"Var $\Delta\theta$", r"Var $|\Delta\theta|$"), strict=True):
         ax.set_xscale("log")
         ax.set_xlabel("step m")
         ax.set_ylabel(label)
@@ -1106,8 +1129,8 @@ def make_figures(quick: bool = True, samples: int | None = None) -> list:
 def run_checks(*, samples: int = 20_000) -> dict:
     """Every comparison of item 3 of the issue, each with its computed verdict (JSON-able).
 
-    Seeds are the defaults of each function; ``samples`` is the per-step sample size where a function
-    takes one (``beta_mapping`` uses 4 000 per beta: its longest run has 3 000 steps).
+    Seeds are the defaults of each function; ``samples`` is the per-step sample size where a
+    function takes one (``beta_mapping`` uses 4 000 per beta: its longest run has 3 000 steps).
     """
     theorem = {}
     for k, convention in enumerate(CONVENTIONS):

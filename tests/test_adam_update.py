@@ -1,5 +1,5 @@
-"""Tests of simlab.adam_update: the predicted laws (Zhiyi & Ziyin eq. 21-34), the jitted simulator of
-eq. 1-4, the comparisons and their verdicts, the figures and the ``adam-update`` verb.
+"""Tests of simlab.adam_update: the predicted laws (Zhiyi & Ziyin eq. 21-34), the jitted simulator
+of eq. 1-4, the comparisons and their verdicts, the figures and the ``adam-update`` verb.
 
 Statistical tests use fixed seeds and say their sample size and tolerance. Unless stated otherwise,
 KS tests reject at p < 1e-4 and variance checks allow 5 standard errors: a correct implementation
@@ -83,8 +83,11 @@ def test_special_cases_of_the_paper_and_its_errata():
     # eq. 26 (c=m, m=3): f(g) = g^{-1/2} / (2 sqrt 3)
     g = np.array([0.1, 0.7, 2.5])
     assert au.law_g(3).pdf(g) == pytest.approx(g**-0.5 / (2 * math.sqrt(3)), rel=1e-12)
+
     # eq. 27 as printed integrates to 2 (missing Jacobian); the Beta-based density integrates to 1
-    printed_27 = lambda t: 1 / (math.pi * math.sqrt(t / 2 * (1 - t / 2)))
+    def printed_27(t):
+        return 1 / (math.pi * math.sqrt(t / 2 * (1 - t / 2)))
+
     assert integrate.quad(printed_27, 0, 2)[0] == pytest.approx(2, rel=1e-6)
     assert integrate.quad(au.law_g(2).pdf, 0, 2)[0] == pytest.approx(1, rel=1e-6)
     assert au.law_g(2).pdf(g[:2]) == pytest.approx([printed_27(t) / 2 for t in g[:2]], rel=1e-12)
@@ -112,7 +115,8 @@ def test_special_cases_of_the_paper_and_its_errata():
 
 
 def test_law_of_k_matches_direct_chi_square_sampling():
-    """eq. 15-21 without the simulator: K = Z/(Z + H), Z ~ chi2(1), H ~ chi2(m-1); n = 20 000, seed 1."""
+    """eq. 15-21 without the simulator: K = Z/(Z + H), Z ~ chi2(1), H ~ chi2(m-1); n = 20 000,
+    seed 1."""
     rng = np.random.default_rng(1)
     m, n = 6, 20_000
     z = rng.chisquare(1, n)
@@ -123,8 +127,8 @@ def test_law_of_k_matches_direct_chi_square_sampling():
 
 
 def test_exponential_average_moments_eq_8_to_10():
-    """Eq. 8-10 with m terms: weights (1-beta) beta^(m-i), i = 1..m, sum to 1 - beta^m (printed: m-1);
-    the bias-corrected variance is 1/effective_steps. Exact arithmetic in floats, 1e-12."""
+    """Eq. 8-10 with m terms: weights (1-beta) beta^(m-i), i = 1..m, sum to 1 - beta^m (printed:
+    m-1); the bias-corrected variance is 1/effective_steps. Exact arithmetic in floats, 1e-12."""
     beta, m = 0.9, 5
     weights = (1 - beta) * beta ** (m - np.arange(1, m + 1))
     assert weights.sum() == pytest.approx(1 - beta**m, rel=1e-12)
@@ -276,8 +280,8 @@ def test_wrong_laws_are_rejected():
 
 
 def test_compare_steps_verdicts():
-    """n = 20 000, seed 4, m = 2..20: agrees with the right law; updates from N(0, t^2) gradients fed
-    to the same prediction disagree; heavy tails have no prediction."""
+    """n = 20 000, seed 4, m = 2..20: agrees with the right law; updates from N(0, t^2) gradients
+    fed to the same prediction disagree; heavy tails have no prediction."""
     spec = au.UpdateSpec(gradient="simple-average", steps=20, samples=20_000, seed=4)
     rows = au.compare_steps(spec)
     assert [r.m for r in rows] == list(range(2, 21))
@@ -461,7 +465,8 @@ def test_cli_bad_input_exits_2(argv, capsys):
 
 @pytest.mark.slow
 def test_run_checks_full():
-    """Every comparison at n = 20 000 (the seeds of each function): the verdicts the report quotes."""
+    """Every comparison at n = 20 000 (the seeds of each function): the verdicts the report
+    quotes."""
     checks = au.run_checks()
     assert {k: v["verdict"] for k, v in checks["theorem_1_law_m_2_to_100"].items()} == {
         "c=m": "agrees",

@@ -129,7 +129,7 @@ def test_theory_exponent_values():
         theory.theorem2_exponent(2.5)
 
 
-# ----------------------------------------------------------------------------- claims: wrong variants
+# --------------------------------------------------------------------------- claims: wrong variants
 def test_rate_claim_with_wrong_printed_exponent_fails():
     computed = theory.theorem2_exponent(ALPHA, "appendix")
     assert checks.identity(computed, z.RATE_THEOREM2, domain=ALPHA_RANGE).verdict == "holds"
@@ -192,7 +192,7 @@ def test_registry_rejects_duplicates_and_unknown_papers():
         register(Claim("x-unknown", "no-such-paper", "eq. 1", "s", check=lambda: None))
 
 
-# ----------------------------------------------------------------------------- the verb and the registry
+# ------------------------------------------------------------------------ the verb and the registry
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory):
     """One `simlab verify --json` over every registered claim (the expensive part, ~30 s)."""

@@ -163,7 +163,7 @@ def test_ks_helper_separates_laws():
     assert zz.ks_verdict(1.1 * sample, scipy.stats.norm.cdf) < zz.KS_LEVEL
 
 
-# --------------------------------------------------------------------------- claims fed wrong variants
+# ------------------------------------------------------------------------ claims fed wrong variants
 
 
 def test_eq7_constant_variant(monkeypatch):

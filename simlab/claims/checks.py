@@ -127,7 +127,8 @@ def identity(
         a, b = lhs_at(values), rhs_at(values)
         gap = abs(a - b) / max(1, abs(a), abs(b))
         if gap > worst:
-            worst, worst_at = gap, {str(s): mpmath.nstr(v, 6) for s, v in zip(symbols, values)}
+            worst_at = {str(s): mpmath.nstr(v, 6) for s, v in zip(symbols, values, strict=True)}
+            worst = gap
     where = describe_grid(domain, points)
     if worst <= NUMERIC_TOL:
         return Verdict(
@@ -184,7 +185,7 @@ def inequality(
         slack = (b - a) / max(1, abs(a), abs(b))
         if worst is None or slack < worst:
             worst = slack
-            worst_at = {str(s): mpmath.nstr(v, 6) for s, v in zip(symbols, values)}
+            worst_at = {str(s): mpmath.nstr(v, 6) for s, v in zip(symbols, values, strict=True)}
         if b > 0:
             ratio = a / b if ratio is None else max(ratio, a / b)
     where = describe_grid(domain, points)
@@ -369,7 +370,7 @@ def sum_bound(
                     worst = (
                         slack,
                         n_stop,
-                        {str(s): mpmath.nstr(v, 5) for s, v in zip(symbols, values)},
+                        {str(s): mpmath.nstr(v, 5) for s, v in zip(symbols, values, strict=True)},
                     )
     exact_ok = worst[0] >= -NUMERIC_TOL
     evidence = (

@@ -117,7 +117,8 @@ def check_tau8sigma():
     return all_hold(
         parts,
         correction=(
-            f"from ||grad f|| >= tau/2 only tau/3 <= {middle}*||grad f|| follows (not ||grad f||/6); "
+            f"from ||grad f|| >= tau/2 only tau/3 <= {middle}*||grad f|| follows "
+            "(not ||grad f||/6); "
             f"(8/3) sigma <= ||grad f||/6 needs tau >= {needed} sigma (sympy solve), "
             "i.e. replace 8 sigma by 32 sigma in tau, or use (8/3) sigma <= (2/3)||grad f||"
         ),
@@ -850,8 +851,11 @@ def check_kl():
     joint0 = sp.Mul(*[p0**z * (1 - p0) ** (1 - z) for z in draws])
     joint1 = sp.Mul(*[p1**z * (1 - p1) ** (1 - z) for z in draws])
     product_kl = sum(
-        joint0.subs(dict(zip(draws, bits)))
-        * sp.log(joint0.subs(dict(zip(draws, bits))) / joint1.subs(dict(zip(draws, bits))))
+        joint0.subs(dict(zip(draws, bits, strict=True)))
+        * sp.log(
+            joint0.subs(dict(zip(draws, bits, strict=True)))
+            / joint1.subs(dict(zip(draws, bits, strict=True)))
+        )
         for bits in np.ndindex(2, 2, 2)
     )
     additive = identity(sp.expand_log(product_kl, force=True), 3 * kl, domain=grid, points=5)

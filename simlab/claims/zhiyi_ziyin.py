@@ -81,7 +81,8 @@ CONVENTIONS = {"c = m": m, "c = m - 1": m - 1}
 
 
 def _numeric(expr: sp.Expr, point: dict):
-    """Value of ``expr`` at ``point`` as an mpmath number (complex if the formula leaves its domain)."""
+    """Value of ``expr`` at ``point`` as an mpmath number (complex if the formula leaves its
+    domain)."""
     value = sp.N(sp.sympify(expr).subs(point), DIGITS)
     re, im = value.as_real_imag()
     with mpmath.workdps(DIGITS):
@@ -121,7 +122,8 @@ def compare(printed: sp.Expr, computed: sp.Expr, points: Iterable[dict], prove: 
 
 
 def quad_on_grid(integrand: sp.Expr, var: sp.Symbol, lower: sp.Expr, upper: sp.Expr, point: dict):
-    """mpmath tanh-sinh quadrature of ``integrand`` over (lower, upper) at the parameters ``point``."""
+    """mpmath tanh-sinh quadrature of ``integrand`` over (lower, upper) at the parameters
+    ``point``."""
     with mpmath.workdps(DIGITS):
         function = sp.lambdify(var, sp.sympify(integrand).subs(point), "mpmath")
         a = (
@@ -187,7 +189,8 @@ def check_mode(
     upper,
     m_values: Sequence[sp.Expr],
 ):
-    """Is ``printed_mode`` a maximiser of the density? Compared with a 200-point grid of the support.
+    """Is ``printed_mode`` a maximiser of the density? Compared with a 200-point grid of the
+    support.
 
     Returns ``(holds, evidence, best_points)``; a grid point with a higher density is a witness.
     """
@@ -224,7 +227,8 @@ def index_shift_correction(
         equal, method, _ = compare(shifted, derived, points)
         if equal:
             return (
-                f"{shifted} (the printed formula with {symbol} -> {symbol} {'+' if shift > 0 else '-'}"
+                f"{shifted} (the printed formula with {symbol} -> "
+                f"{symbol} {'+' if shift > 0 else '-'}"
                 f" 1, i.e. exponent m - 1 should read m; equal to the derivation, {method})"
             )
     return None
@@ -271,7 +275,8 @@ def under_conventions(
     points_for: Callable[[sp.Expr], list[dict]],
     what: str,
 ) -> Verdict:
-    """Check ``printed`` against ``derive(c)`` for c = m and c = m - 1 (eq. 14's two normalisations).
+    """Check ``printed`` against ``derive(c)`` for c = m and c = m - 1 (eq. 14's two
+    normalisations).
 
     holds under both -> "holds"; under one -> "holds-under-convention"; under none -> "fails"
     with both derivations as the correction.
@@ -634,7 +639,8 @@ F_DENSITY = density(FDistribution("F", 1, m - 1))(z)
 @_claim(
     "eq7-density",
     "eq. 7",
-    "f_{1,m-1}(z) = (m-1)^{m-1/2} Gamma(m/2) / (Gamma(1/2) Gamma((m-1)/2)) z^{-1/2} / (m-1+z)^{m/2}",
+    "f_{1,m-1}(z) = (m-1)^{m-1/2} Gamma(m/2) / (Gamma(1/2) Gamma((m-1)/2)) "
+    "z^{-1/2} / (m-1+z)^{m/2}",
     {"f_{1,m-1}": EQ7},
 )
 def check_eq7() -> Verdict:
@@ -1049,13 +1055,14 @@ def check_eq12() -> Verdict:
     )
 
 
-# --------------------------------------------------------------------------- section 4: X-U dependence
+# ------------------------------------------------------------------------ section 4: X-U dependence
 
 
 @_claim(
     "eq13",
     "eq. 13",
-    "with Ubar_beta := (1-beta) sum beta^{m-i} X_i^2, the law of T = (Xbar_beta1 - mu)/sqrt(U_beta2) "
+    "with Ubar_beta := (1-beta) sum beta^{m-i} X_i^2, "
+    "the law of T = (Xbar_beta1 - mu)/sqrt(U_beta2) "
     "cannot be solved analytically; simple averaging approximates it well when beta is close to 1",
 )
 def check_eq13() -> Verdict:
@@ -1077,7 +1084,8 @@ def check_eq13() -> Verdict:
 @_claim(
     "eq14",
     "eq. 14",
-    "G = X_m^2 / ((1/c) sum_{i<=m} X_i^2); the expected value of G gives the variance of Delta theta",
+    "G = X_m^2 / ((1/c) sum_{i<=m} X_i^2); "
+    "the expected value of G gives the variance of Delta theta",
 )
 def check_eq14() -> Verdict:
     """Delta theta = X_m / sqrt((1/c) sum X_i^2) is odd in X_m, so E[Delta theta] = 0 and
@@ -1094,7 +1102,8 @@ def check_eq14() -> Verdict:
     holds = odd and square_is_g and gap < 1e-2
     evidence = (
         f"Delta theta odd in X_m (sympy): {odd}; Delta theta^2 == G (sympy): {square_is_g}; "
-        f"Monte Carlo (seed 14, 40000 draws, m = c = 4): |Var - E[G]| = {gap:.2e} (it is E[update]^2)"
+        f"Monte Carlo (seed 14, 40000 draws, m = c = 4): |Var - E[G]| = {gap:.2e} "
+        "(it is E[update]^2)"
     )
     return _verdict_from_equal(holds, "symbolic", evidence, None, None, "see evidence")
 
@@ -1202,7 +1211,8 @@ EQ19 = (
 @_claim(
     "eq19",
     "eq. 19",
-    "f(z,k) = 1/(2^{m/2} sqrt(pi) Gamma((m-1)/2)) k^{-2} ((1-k)/k)^{(m-1)/2-1} z^{(m-2)/2} e^{-z/k}",
+    "f(z,k) = 1/(2^{m/2} sqrt(pi) Gamma((m-1)/2)) "
+    "k^{-2} ((1-k)/k)^{(m-1)/2-1} z^{(m-2)/2} e^{-z/k}",
     {"f(z,k)": EQ19},
 )
 def check_eq19() -> Verdict:
@@ -1707,7 +1717,8 @@ def check_modality() -> Verdict:
     transition = modality_transition()
     evidence = (
         f"d/dx log f_m(x) = {slope}: increasing in |x| (mass at +-sqrt m, bi-modal) for "
-        f"m < 3, flat at m = 3, decreasing (unimodal at 0) for m > 3; transition at m = {transition}"
+        "m < 3, flat at m = 3, decreasing (unimodal at 0) for m > 3; "
+        f"transition at m = {transition}"
     )
     holds = transition == [3]
     return _verdict_from_equal(
@@ -1723,7 +1734,8 @@ def modality_transition() -> list:
 @_claim(
     "fig2-transition",
     "Figure 2 (caption)",
-    "the transition from a unimodal to a bi-modal distribution occurs at m = 2 as predicted (m = 2)",
+    "the transition from a unimodal to a bi-modal distribution occurs at m = 2 "
+    "as predicted (m = 2)",
 )
 def check_fig2_transition() -> Verdict:
     transition = modality_transition()
@@ -1737,7 +1749,7 @@ def check_fig2_transition() -> Verdict:
     )
 
 
-# --------------------------------------------------------------------------- theorem, corollaries, (34)
+# ----------------------------------------------------------------------- theorem, corollaries, (34)
 
 COR2 = 1 - 4 * m * sp.gamma(m / 2) ** 2 / ((m - 1) ** 2 * sp.pi * sp.gamma((m - 1) / 2) ** 2)
 
