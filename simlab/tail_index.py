@@ -65,7 +65,8 @@ class TailIndexEstimate:
 
     ``k`` is the number of order statistics (Hill) or the block size ``K1`` (Mohammadi);
     ``n_used`` the number of samples actually used; ``ci_low``/``ci_high`` an asymptotic
-    confidence interval where the estimator has one (Hill), else ``None``.
+    confidence interval where the estimator has one (Hill), else ``None``; ``standard_error`` a
+    delta-method standard error of the index where derived (Mohammadi), else ``None``.
     """
 
     estimator: str
@@ -74,10 +75,11 @@ class TailIndexEstimate:
     k: int
     ci_low: float | None = None
     ci_high: float | None = None
+    standard_error: float | None = None
 
     def as_dict(self) -> dict:
         return {"estimator": self.estimator, "tail_index": self.tail_index, "n_used": self.n_used,
-                    "k": self.k, "ci_low": self.ci_low, "ci_high": self.ci_high}
+                    "k": self.k, "ci_low": self.ci_low, "ci_high": self.ci_high, "standard_error": self.standard_error}
 
 
 @dataclass(frozen=True)
@@ -204,11 +206,16 @@ def mohammadi(samples, block_size: int | None = None, *, symmetrize: bool = Fals
     used = array[: block * blocks]
     sums = used.reshape(blocks, block, *used.shape[1:]).sum(axis=1)
     tiny = np.spacing(1.0)  # Simsekli et al.'s guard against log(0)
-    log_sums = np.log(magnitudes(sums) + tiny).mean()
-    log_samples = np.log(magnitudes(used) + tiny).mean()
-    inverse = (log_sums - log_samples) / math.log(block)
+    log_sums = np.log(magnitudes(sums) + tiny)
+    log_samples = np.log(magnitudes(used) + tiny)
+    inverse = (log_sums.mean() - log_samples.mean()) / math.log(block)
     index = 1.0 / inverse if inverse > 0 else math.inf
-    estimate = TailIndexEstimate("mohammadi", float(index), int(used.shape[0]), block)
+    # Delta method: Var(1/alpha_hat) <= (Var log|Y|/K2 + Var log|X|/n) / log(K1)^2, dropping the
+    # (positive) covariance of the two means, hence conservative; SE(alpha) = alpha^2 SE(1/alpha).
+    se_inverse = math.sqrt(log_sums.var(ddof=1) / blocks
+                           + log_samples.var(ddof=1) / log_samples.size) / math.log(block)
+    estimate = TailIndexEstimate("mohammadi", float(index), int(used.shape[0]), block,
+                                 standard_error=float(index**2 * se_inverse))
     if warn and index < 2.0:
         diagnostic = finite_variance_diagnostic(used)
         if diagnostic.looks_finite:
