@@ -270,8 +270,8 @@ class SequenceAttention(Model):
         p = self.unflatten(theta)
         x = p["E"][tokens] + p["P"]  # (n, T, d)
         q, k, v = x @ p["Wq"], x @ p["Wk"], x @ p["Wv"]
-        attention = _softmax(np.einsum("ntd,nsd->nts", q, k) / math.sqrt(self.width))
-        head = np.einsum("nts,nsd->ntd", attention, v)
+        attention = _softmax(q @ k.transpose(0, 2, 1) / math.sqrt(self.width))
+        head = attention @ v
         logits = head[:, 0] @ p["Wo"] + p["bo"]
         return p, x, q, k, v, attention, head, logits
 
@@ -286,16 +286,16 @@ class SequenceAttention(Model):
         d_logits[np.arange(n), labels] -= 1.0
         d_wo = np.einsum("ni,nj->nij", head[:, 0], d_logits)
         d_head0 = d_logits @ p["Wo"].T  # only position 0 is read out
-        d_attention0 = np.einsum("nd,nsd->ns", d_head0, v)  # row 0 of dA
-        d_v = np.einsum("ns,nd->nsd", attention[:, 0], d_head0)  # A^T dH with dH = e_0 dh0
+        d_attention0 = (v @ d_head0[:, :, None])[:, :, 0]  # row 0 of dA
+        d_v = attention[:, 0, :, None] * d_head0[:, None, :]  # A^T dH with dH = e_0 dh0
         a0 = attention[:, 0]
         d_scores0 = a0 * (d_attention0 - np.sum(d_attention0 * a0, axis=1, keepdims=True))
         d_scores0 /= math.sqrt(d)
-        d_q0 = np.einsum("ns,nsd->nd", d_scores0, k)  # only q[:, 0] matters
-        d_k = np.einsum("ns,nd->nsd", d_scores0, q[:, 0])
-        d_wq = np.einsum("nd,ne->nde", x[:, 0], d_q0)
-        d_wk = np.einsum("nsd,nse->nde", x, d_k)
-        d_wv = np.einsum("nsd,nse->nde", x, d_v)
+        d_q0 = (d_scores0[:, None, :] @ k)[:, 0]  # only q[:, 0] matters
+        d_k = d_scores0[:, :, None] * q[:, 0, None, :]
+        d_wq = x[:, 0, :, None] * d_q0[:, None, :]
+        x_t = x.transpose(0, 2, 1)
+        d_wk, d_wv = x_t @ d_k, x_t @ d_v
         d_x = d_k @ p["Wk"].T + d_v @ p["Wv"].T
         d_x[:, 0] += d_q0 @ p["Wq"].T
         d_embedding = np.zeros((n, self.vocabulary, d))
@@ -399,9 +399,10 @@ class NoiseMeasurement:
         return out
 
 
-def measure(model: Model, theta, inputs, labels, step: int, batch_size: int, batches: int,
-            rng: np.random.Generator) -> NoiseMeasurement:
-    """Noise norms, their Hill index, a matched Gaussian surrogate's, and pooled coordinates.
+def measure(model: Model, theta, inputs, labels, step: int, batch_sizes, batches: int,
+            rng: np.random.Generator) -> list[NoiseMeasurement]:
+    """Noise norms, their Hill index, a matched Gaussian surrogate's, and pooled coordinates,
+    for mini-batches of each size in ``batch_sizes`` (per-example gradients computed once).
 
     Verdict rule (fixed before looking at the models): the noise is *heavier than Gaussian* when
     Hill's 99% interval for the index of the noise norms lies entirely below the interval of the
@@ -412,20 +413,24 @@ def measure(model: Model, theta, inputs, labels, step: int, batch_size: int, bat
     # structural zeros (e.g. weights of always-blank pixels) would put log(0) into the pooled
     # estimators; they carry no noise, so they are left out of the pooled coordinates
     per_example = per_example[:, np.any(per_example != 0.0, axis=0)]
-    noise = minibatch_noise(per_example, batch_size, batches, rng)
-    surrogate = gaussian_surrogate(per_example, batch_size, batches, rng)
-    norms = np.linalg.norm(noise, axis=1)
-    surrogate_norms = np.linalg.norm(surrogate, axis=1)
-    measured, reference = hill(norms), hill(surrogate_norms)
-    pooled = pooled_coordinates(noise)
-    pooled = pooled[pooled != 0.0]
-    return NoiseMeasurement(
-        model=model.name, step=step, batch_size=batch_size, loss=float(model.losses(theta, inputs, labels).mean()),
-        accuracy=model.accuracy(theta, inputs, labels), norms=norms,
-        surrogate_norms=surrogate_norms, hill_norms=measured.as_dict(),
-        hill_surrogate=reference.as_dict(), hill_pooled=hill(pooled).as_dict(),
-        mohammadi_pooled=mohammadi(pooled, warn=False).as_dict(),
-        heavier_than_gaussian=bool(measured.ci_high < reference.ci_low))
+    loss = float(model.losses(theta, inputs, labels).mean())
+    accuracy = model.accuracy(theta, inputs, labels)
+    out = []
+    for batch_size in batch_sizes:
+        noise = minibatch_noise(per_example, batch_size, batches, rng)
+        surrogate = gaussian_surrogate(per_example, batch_size, batches, rng)
+        norms = np.linalg.norm(noise, axis=1)
+        surrogate_norms = np.linalg.norm(surrogate, axis=1)
+        measured, reference = hill(norms), hill(surrogate_norms)
+        pooled = pooled_coordinates(noise)
+        pooled = pooled[pooled != 0.0]
+        out.append(NoiseMeasurement(
+            model=model.name, step=step, batch_size=batch_size, loss=loss, accuracy=accuracy,
+            norms=norms, surrogate_norms=surrogate_norms, hill_norms=measured.as_dict(),
+            hill_surrogate=reference.as_dict(), hill_pooled=hill(pooled).as_dict(),
+            mohammadi_pooled=mohammadi(pooled, warn=False).as_dict(),
+            heavier_than_gaussian=bool(measured.ci_high < reference.ci_low)))
+    return out
 
 
 #: plain-SGD step sizes that train each model in a few hundred steps (tuned once, by hand, on
@@ -455,8 +460,8 @@ def measure_model_noise(name: str, steps: int = 900, measure_at=None, batch_size
     measurements = []
     for step in range(steps + 1):
         if step in measure_at:
-            measurements += [measure(model, theta, inputs, labels, step, batch_size, batches,
-                                     measure_rng) for batch_size in batch_sizes]
+            measurements += measure(model, theta, inputs, labels, step, batch_sizes, batches,
+                                    measure_rng)
         if step < steps:
             batch = rng.choice(labels.size, size=train_batch_size, replace=False)
             theta = theta - step_size * model.per_example_gradients(
@@ -480,3 +485,133 @@ def paper_observation(results: dict[str, dict]) -> dict:
                      "reproduces": attention[key].heavier_than_gaussian
                      and not mlp[key].heavier_than_gaussian})
     return {"rows": rows, "reproduces_at_init": all(r["reproduces"] for r in rows if r["step"] == 0)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_noise_norm_reference(reference: dict, name: str = "fig1_noise_norm_reference"):
+    """Figure 1 (c, g) analogue: histograms (top) and survival functions on log-log axes
+    (bottom), each beside its predicted curve."""
+    from simlab.plotting import new_figure, save
+
+    d, alpha = reference["dimension"], reference["alpha"]
+    gaussian, stable = reference["gaussian_norms"], reference["stable_norms"]
+    exact = stats.chi(d, scale=1 / math.sqrt(d))
+    fig, axes = new_figure(2, 2)
+    ax = axes[0, 0]
+    ax.hist(gaussian, bins=60, density=True, alpha=0.6, label="simulated")
+    grid = np.linspace(gaussian.min(), gaussian.max(), 300)
+    ax.plot(grid, exact.pdf(grid), "k--", label=f"exact: chi({d})/sqrt({d})")
+    ax.set(title=f"(c) Gaussian noise, d={d}: normalised sum of squares", xlabel="||xi|| / sqrt(d)",
+           ylabel="density")
+    ax.legend()
+    ax = axes[0, 1]
+    bins = np.geomspace(stable.min(), stable.max(), 60)
+    ax.hist(stable, bins=bins, density=True, alpha=0.6, color="C3", label="simulated")
+    ax.set(xscale="log", yscale="log", title=f"(g) alpha-stable noise, alpha={alpha:g}, d={d}",
+           xlabel="||xi|| / sqrt(d)", ylabel="density")
+    ax.legend()
+    for ax, values, color, label in ((axes[1, 0], gaussian, "C0", "Gaussian"),
+                                     (axes[1, 1], stable, "C3", f"stable({alpha:g})")):
+        ordered = np.sort(values)
+        survival = 1.0 - np.arange(ordered.size) / ordered.size
+        ax.loglog(ordered, survival, color=color, label=f"{label}: empirical")
+        ax.set(xlabel="x", ylabel="P(||xi|| / sqrt(d) > x)")
+    grid = np.geomspace(gaussian.min(), gaussian.max(), 200)
+    axes[1, 0].loglog(grid, exact.sf(grid), "k--", label="exact chi survival")
+    tail = np.geomspace(np.quantile(stable, 0.5), stable.max(), 100)
+    axes[1, 1].loglog(tail, reference["stable_tail_coefficient"] * tail ** (-alpha), "k--",
+                      label=f"predicted d*2c_alpha*(x sqrt d)^-{alpha:g}")
+    hill_g, hill_s = reference["gaussian_hill"]["tail_index"], reference["stable_hill"]["tail_index"]
+    axes[1, 0].set_title(f"Hill index of norms: {hill_g:.1f}")
+    axes[1, 1].set_title(f"Hill index of norms: {hill_s:.2f} (true {alpha:g})")
+    for ax in axes[1]:
+        ax.legend()
+    return save(fig, name)
+
+
+def plot_variance_paths(result: dict, name: str = "fig1_variance_vs_samples"):
+    """Figure 1 (d, h) analogue: running empirical variance of every path against n, with the
+    predicted curve (variance and Gaussian +-2 SE band, or the stable growth quantiles)."""
+    from simlab.plotting import new_figure, save
+
+    sizes = result["sizes"]
+    laws = result["laws"]
+    fig, axes = new_figure(len(laws), 1)
+    for ax, (law_name, entry) in zip(axes[0], laws.items()):
+        for index, path in enumerate(entry["paths"]):
+            ax.plot(sizes, path, color="C0", alpha=0.5, linewidth=0.8,
+                    label="simulated paths" if index == 0 else None)
+        ax.plot(sizes, entry["median"], color="C0", linewidth=2, label="median over paths")
+        if math.isfinite(entry["variance"]):
+            ax.axhline(entry["variance"], color="k", linestyle="--",
+                       label=f"true variance {entry['variance']:g}")
+            if "standard_error" in entry:
+                band = 2 * entry["standard_error"]
+                ax.fill_between(sizes, entry["variance"] - band, entry["variance"] + band,
+                                color="k", alpha=0.15, label="+-2 standard errors")
+            ax.set_xscale("log")
+        else:
+            quantiles = entry["predicted_quantiles"]
+            low, mid, high = (quantiles[q] for q in sorted(quantiles))
+            ax.plot(sizes, mid, "k--", label="predicted median ~ n^(2/alpha-1)")
+            ax.fill_between(sizes, low, high, color="k", alpha=0.15,
+                            label="predicted 10-90% quantiles")
+            ax.set(xscale="log", yscale="log")
+        ax.set(title=f"{law_name}: slope {entry['fitted_slope']:.3f} "
+               f"(predicted {entry['predicted_slope']:.3f})", xlabel="sample size n",
+               ylabel="empirical variance")
+        ax.legend()
+    return save(fig, name)
+
+
+def plot_model_noise(results: dict[str, dict], name: str = "noise_models"):
+    """Histograms of noise norms per model (rows) and (step, batch size) (columns), beside the
+    Gaussian surrogate with the same covariance: the analogue of Figure 1 (b, f) and Figure 2."""
+    from simlab.plotting import new_figure, save
+
+    columns = max(len(r["measurements"]) for r in results.values())
+    fig, axes = new_figure(columns, len(results), figsize=(3.2 * columns, 3.0 * len(results)))
+    for row, (model_name, result) in enumerate(results.items()):
+        for col, m in enumerate(result["measurements"]):
+            ax = axes[row, col]
+            bins = np.linspace(0, max(m.norms.max(), m.surrogate_norms.max()), 60)
+            ax.hist(m.norms, bins=bins, density=True, alpha=0.6, label="measured")
+            ax.hist(m.surrogate_norms, bins=bins, density=True, histtype="step", color="k",
+                    label="Gaussian, same covariance")
+            ax.set_title(f"{model_name} step {m.step} B={m.batch_size}\nHill "
+                         f"{m.hill_norms['tail_index']:.1f} vs Gaussian "
+                         f"{m.hill_surrogate['tail_index']:.1f}", fontsize=8)
+            ax.set(xlabel="||g_B - grad f||", ylabel="density")
+            if row == 0 and col == 0:
+                ax.legend()
+    return save(fig, name)
+
+
+def plot_validation(rows: list[dict], name: str = "tail_index_validation"):
+    """Mean estimate +- spread against n, per (estimator, input), one colour per law; dashed:
+    the estimator's target; dotted: the derived finite-K1 limit where it differs."""
+    from simlab.plotting import new_figure, save
+
+    methods = list(dict.fromkeys((r["estimator"], r["input"]) for r in rows))
+    laws = list(dict.fromkeys(r["law"] for r in rows))
+    fig, axes = new_figure(len(methods), 1, figsize=(3.4 * len(methods), 3.8))
+    for ax, method in zip(axes[0], methods):
+        for color, law in enumerate(laws):
+            sub = [r for r in rows if (r["estimator"], r["input"]) == method and r["law"] == law]
+            n = np.array([r["n"] for r in sub], dtype=float)
+            ax.errorbar(n, [r["mean_estimate"] for r in sub], yerr=[r["spread"] for r in sub],
+                        color=f"C{color}", marker="o", capsize=2, label=law)
+            if math.isfinite(sub[0]["target"]):
+                ax.axhline(sub[0]["target"], color=f"C{color}", linestyle="--", linewidth=0.8)
+            predicted = np.array([r["predicted"] for r in sub], dtype=float)
+            if math.isfinite(sub[0]["target"]) and np.any(np.abs(predicted - sub[0]["target"])
+                                                          > 1e-9):
+                ax.plot(n, predicted, color=f"C{color}", linestyle=":", linewidth=1.2)
+        ax.set(xscale="log", ylim=(0, 8), title=f"{method[0]} on {method[1]}",
+               xlabel="n (vectors)", ylabel="estimated tail index")
+    axes[0, 0].legend(title="law (Gaussian Hill is off-scale)")
+    return save(fig, name)
