@@ -25,7 +25,7 @@ BUDGETS = {
     "quick": {"sizes": (1000, 10000), "replicas": 8, "variance_samples": 10**6,
               "variance_paths": 4, "norm_samples": 10000, "steps": 600, "batches": 400},
     "smoke": {"sizes": (300,), "replicas": 2, "variance_samples": 10**4, "variance_paths": 2,
-              "norm_samples": 1000, "steps": 10, "batches": 60},
+              "norm_samples": 1000, "steps": 1, "batches": 60},
 }
 
 
