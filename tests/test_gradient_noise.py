@@ -192,7 +192,7 @@ def test_noise_verb_smoke_json(tmp_path, capsys, monkeypatch):
     assert main(["noise", "--budget", "smoke", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert {"validation", "figure1", "models", "paper_observation", "figures"} <= set(document)
-    assert len(document["validation"]) == 6 * 5
+    assert len(document["validation"]) == 6 * 7
     assert set(document["models"]) == set(MODELS)
     for path in document["figures"]:
         assert (tmp_path / path.split("/")[-1]).exists()

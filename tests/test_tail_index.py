@@ -19,6 +19,7 @@ from simlab.tail_index import (
     magnitudes,
     mohammadi,
     mohammadi_finite_variance_limit,
+    moment_estimator,
     pooled_coordinates,
     validation_table,
 )
@@ -51,6 +52,18 @@ def test_hill_is_exact_on_pareto_and_rejects_a_gaussian():
     assert estimate.ci_low < 1.5 < estimate.ci_high
     wrong = hill(GAUSSIAN.draw(100_000, rng))
     assert not hill_agrees(wrong, 1.5)
+
+
+def test_moment_estimator_on_pareto_and_gaussian():
+    # seed 9, n = 1e5, k = 316. Asymptotically sqrt(k)(gamma_hat - gamma) ~ N(0, 1 + gamma^2) for
+    # gamma > 0 (Dekkers, Einmahl & de Haan 1989): tolerance 5 SE = 5 sqrt(1 + gamma^2)/sqrt(k)
+    # = 0.34 on gamma = 1/1.5. A Gaussian (gamma = 0) must fall outside that band.
+    rng = np.random.default_rng(9)
+    tolerance = 5 * math.sqrt(1 + (1 / 1.5) ** 2) / math.sqrt(316)
+    estimate = moment_estimator(PARETO.draw(100_000, rng))
+    assert abs(1 / estimate.tail_index - 1 / 1.5) < tolerance
+    gaussian = moment_estimator(GAUSSIAN.draw(100_000, rng))
+    assert abs(1 / gaussian.tail_index - 1 / 1.5) > tolerance
 
 
 def test_hill_on_student_t3_norms_and_pooled():
@@ -154,7 +167,7 @@ def test_bad_input_is_rejected():
 def test_validation_table_rows_and_targets():
     rows = validation_table(sizes=(500,), replicas=3, dimension=4, seed=0,
                             laws=(STABLE, STUDENT3))
-    assert len(rows) == 2 * 5
+    assert len(rows) == 2 * 7
     by_key = {(r["law"], r["estimator"], r["input"]): r for r in rows}
     assert by_key[("student(3)", "hill", "pooled")]["target"] == 3.0
     assert by_key[("student(3)", "mohammadi", "pooled")]["target"] == 2.0
