@@ -153,6 +153,12 @@ def variance_paths(max_samples: int = 10**7, paths: int = 4, checkpoints: int = 
             entry["predicted_quantiles"] = {
                 q: value * sizes.astype(float) ** growth["exponent"]
                 for q, value in growth["quantiles"].items()}
+            # share of (path, checkpoint) values inside the predicted 10-90% band, upper half of
+            # the checkpoints (0.8 expected if the growth law holds; paths are autocorrelated, so
+            # this is a descriptive number, not a test)
+            low, high = (entry["predicted_quantiles"][q] for q in (0.1, 0.9))
+            inside = (variances >= low) & (variances <= high)
+            entry["band_coverage"] = float(inside[:, upper].mean())
         out["laws"][law.name] = entry
     return out
 

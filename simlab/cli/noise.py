@@ -21,11 +21,11 @@ HELP = "heavy-tail diagnostics: tail-index estimator validation, Figure 1 analog
 #: budgets: full (the reproduction), quick (default CI-sized run), smoke (tests of the verb)
 BUDGETS = {
     "full": {"sizes": (1000, 10000, 100000), "replicas": 20, "variance_samples": 10**7,
-             "variance_paths": 4, "norm_samples": 20000, "steps": 900, "batches": 2000},
+             "variance_paths": 8, "norm_samples": 20000, "steps": 900, "batches": 2000},
     "quick": {"sizes": (1000, 10000), "replicas": 8, "variance_samples": 10**6,
               "variance_paths": 4, "norm_samples": 10000, "steps": 600, "batches": 400},
     "smoke": {"sizes": (300,), "replicas": 2, "variance_samples": 10**4, "variance_paths": 2,
-              "norm_samples": 1000, "steps": 1, "batches": 60},
+              "norm_samples": 1000, "steps": 0, "batches": 60},
 }
 
 
@@ -76,6 +76,7 @@ def run(args):
                 "fitted_slope": entry["fitted_slope"], "predicted_slope": entry["predicted_slope"]}
         if "predicted_quantiles" in entry:
             item["predicted_final_median"] = entry["predicted_quantiles"][0.5][-1]
+            item["band_coverage"] = entry["band_coverage"]
         else:
             item["final_relative_error"] = entry["final_relative_error"]
         variance_summary.append(item)
@@ -129,7 +130,9 @@ def render(result) -> str:
         predicted = item.get("predicted_final_median", item["variance"])
         lines.append(f"  {item['law']:12s} median at max n {item['final_median_variance']:10.4g} "
                      f"(predicted {predicted:.4g}); slope {item['fitted_slope']:+.3f} "
-                     f"(predicted {item['predicted_slope']:+.3f})")
+                     f"(predicted {item['predicted_slope']:+.3f})"
+                     + (f"; share inside predicted 10-90% band {item['band_coverage']:.2f} "
+                        "(0.80 expected)" if "band_coverage" in item else ""))
     lines += ["", ("Mini-batch gradient noise of small NumPy models (Hill index of noise norms, "
               "99% interval; Gaussian surrogate with the same covariance):"),
               (f"{'model':20s} {'step':>5s} {'B':>3s} {'loss':>6s} {'acc':>5s} {'hill':>6s} "
