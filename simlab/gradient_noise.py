@@ -6,7 +6,9 @@ for ResNet50 on ImageNet (like a normalised sum of squared Gaussians, Figure 1 c
 for BERT (like the norm of a Lévy alpha-stable vector, Figure 1 g); the empirical variance of the
 stochastic gradients converges with the sample size for ImageNet and does not for BERT even at
 ``10**7`` samples (Figure 1 d, h). Appendix H contrasts noise *norms* (their view) with pooled
-*coordinates* (Simsekli et al. 2019).
+*coordinates* (Simsekli et al. 2019). The extracted text of the paper keeps the captions' words
+but not the panels; the reference laws below follow the published Figure 1 (c: a normalised sum
+of squared Gaussians, g: a Lévy alpha-stable vector), with alpha = 1.5 chosen here.
 
 Three parts:
 
