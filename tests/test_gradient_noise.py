@@ -26,6 +26,7 @@ from simlab.gradient_noise import (
     sequence_task,
     stable_tail_constant,
     stable_variance_growth,
+    variance_growth_check,
     variance_paths,
 )
 from simlab.tail_index import ReferenceLaw
@@ -155,6 +156,16 @@ def test_stable_variance_growth_law_matches_simulation():
     assert stats.binomtest(below, 1000, 0.5).pvalue < 1e-6
 
 
+def test_variance_growth_check_accepts_the_law():
+    # the verb's check: 500 replicas of n = 1000 (seed 0); binomial p-values at every quantile
+    # above 1e-6 (the law holds; the wrong-alpha rejection is tested above)
+    check = variance_growth_check(alpha=1.5, samples=1000, replicas=500, seed=0)
+    assert [row["quantile"] for row in check["quantiles"]] == [0.1, 0.5, 0.9]
+    assert check["min_p_value"] > 1e-6
+    assert all(abs(row["fraction_below"] - row["quantile"]) < 5 * math.sqrt(0.25 / 500)
+               for row in check["quantiles"])
+
+
 def test_variance_paths_gaussian_converges_stable_grows():
     # seed 15, 2e5 samples, 3 paths. Gaussian: the median of 3 paths' variance at n = 2e5 lies
     # within 5 standard errors sqrt(2/n) = 0.0032 of 1. Stable(1.5): the median path variance at
@@ -194,6 +205,7 @@ def test_noise_verb_smoke_json(tmp_path, capsys, monkeypatch):
     assert {"validation", "figure1", "models", "paper_observation", "figures"} <= set(document)
     assert len(document["validation"]) == 6 * 7
     assert set(document["models"]) == set(MODELS)
+    assert document["figure1"]["stable_growth_check"]["replicas"] == 50
     for path in document["figures"]:
         assert (tmp_path / path.split("/")[-1]).exists()
 

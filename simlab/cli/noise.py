@@ -21,11 +21,13 @@ HELP = "heavy-tail diagnostics: tail-index estimator validation, Figure 1 analog
 #: budgets: full (the reproduction), quick (default CI-sized run), smoke (tests of the verb)
 BUDGETS = {
     "full": {"sizes": (1000, 10000, 100000), "replicas": 20, "variance_samples": 10**7,
-             "variance_paths": 8, "norm_samples": 20000, "steps": 900, "batches": 2000},
+             "variance_paths": 8, "growth_samples": 10**4, "growth_replicas": 1000,
+             "norm_samples": 20000, "steps": 900, "batches": 2000},
     "quick": {"sizes": (1000, 10000), "replicas": 8, "variance_samples": 10**6,
-              "variance_paths": 4, "norm_samples": 10000, "steps": 600, "batches": 400},
+              "variance_paths": 4, "growth_samples": 1000, "growth_replicas": 500,
+              "norm_samples": 10000, "steps": 600, "batches": 400},
     "smoke": {"sizes": (300,), "replicas": 2, "variance_samples": 10**4, "variance_paths": 2,
-              "norm_samples": 1000, "steps": 0, "batches": 60},
+              "growth_samples": 100, "growth_replicas": 50, "norm_samples": 1000, "steps": 0, "batches": 60},
 }
 
 
@@ -55,6 +57,8 @@ def run(args):
     reference = gn.noise_norm_reference(samples=budget["norm_samples"], seed=seed)
     variance = gn.variance_paths(max_samples=budget["variance_samples"],
                                  paths=budget["variance_paths"], seed=seed)
+    growth = gn.variance_growth_check(samples=budget["growth_samples"],
+                                      replicas=budget["growth_replicas"], seed=seed)
     timings["figure1_s"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -96,6 +100,7 @@ def run(args):
                             "stable_hill": reference["stable_hill"]},
             "variance_vs_samples": {"max_samples": variance["max_samples"],
                                     "paths": variance["paths"], "laws": variance_summary},
+            "stable_growth_check": growth,
         },
         "models": {name: {**{k: v for k, v in result.items() if k != "measurements"},
                           "measurements": [m.as_dict() for m in result["measurements"]]}
@@ -138,6 +143,11 @@ def render(result) -> str:
                      f"(predicted {item['predicted_slope']:+.3f})"
                      + (f"; share inside predicted 10-90% band {item['band_coverage']:.2f} "
                         "(0.80 expected)" if "band_coverage" in item else ""))
+    growth = result["figure1"]["stable_growth_check"]
+    lines.append(f"  growth law n^(2/alpha-1) S for stable({growth['alpha']:g}) at n = "
+                 f"{growth['samples']}, {growth['replicas']} independent replicas: "
+                 + ", ".join(f"{r['fraction_below']:.3f} below predicted q{r['quantile']:g} "
+                             f"(p = {r['p_value']:.2g})" for r in growth["quantiles"]))
     lines += ["", ("Mini-batch gradient noise of small NumPy models (Hill index of noise norms, "
               "99% interval; Gaussian surrogate with the same covariance):"),
               (f"{'model':20s} {'step':>5s} {'B':>3s} {'loss':>6s} {'acc':>5s} {'hill':>6s} "
