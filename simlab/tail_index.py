@@ -31,13 +31,14 @@ Known failures this module makes visible, each measured in :func:`validation_tab
    ``1 / log K1`` (:func:`mohammadi_finite_variance_limit` derives it). The API warns
    (:class:`FiniteVarianceSuspectedWarning`) when an estimate below 2 meets data whose variance
    looks finite by the diagnostic of :func:`finite_variance_diagnostic`.
-2. Applied to noise *norms* as scalars (positive numbers with a finite mean), as Appendix H of Zhang
-   et al. does, the block sums grow like ``K1 * mean`` and the estimate tends to **1 whatever the
+2. Applied to noise *norms* as scalars (positive numbers with a finite mean), as the text of
+   Appendix H of Zhang et al. describes (it notes the symmetry assumption is violated), the block sums grow like ``K1 * mean`` and the estimate tends to **1 whatever the
    law**. :func:`mohammadi` therefore refuses one-signed data unless ``symmetrize=True``, which
    multiplies each sample by an independent random sign (same tail index, symmetric law), or
    ``allow_one_signed=True`` to reproduce the failure on purpose.
-3. A sample size without a suitable factorisation (a prime ``n``) breaks ``n = K1 * K2``
-   (Simsekli et al.'s code searches for a divisor and fails). Here ``K1 = floor(sqrt(n))`` by
+3. A sample size without a suitable factorisation (a prime ``n``) breaks ``n = K1 * K2``: a
+   search for a divisor of ``n`` (our recollection of Simsekli et al.'s public code, not checked
+   here) finds none. Here ``K1 = floor(sqrt(n))`` by
    default, ``K2 = n // K1``, and the last ``n - K1 * K2 < K1`` samples are dropped (documented in the
    result's ``n_used``).
 """
