@@ -223,7 +223,7 @@ def mohammadi(samples, block_size: int | None = None, *, symmetrize: bool = Fals
         raise InputError(f"the Mohammadi estimator needs at least 8 samples, got {n}")
     if array.ndim == 1 and (np.all(array >= 0) or np.all(array <= 0)):
         if symmetrize:
-            rng = np.random.default_rng() if rng is None else rng
+            rng = np.random.default_rng(0) if rng is None else rng  # deterministic by default
             array = array * rng.choice(np.array([-1.0, 1.0]), size=n)
         elif not allow_one_signed:
             raise InputError("one-signed samples (e.g. noise norms) violate the Mohammadi "

@@ -210,6 +210,14 @@ def test_noise_verb_smoke_json(tmp_path, capsys, monkeypatch):
         assert (tmp_path / path.split("/")[-1]).exists()
 
 
+def test_noise_verb_budget_flags():
+    from simlab.cli import build_parser
+
+    assert build_parser("noise").parse_args(["noise"]).budget == "full"
+    assert build_parser("noise").parse_args(["noise", "--quick"]).budget == "quick"
+    assert build_parser("noise").parse_args(["noise", "--budget", "smoke"]).budget == "smoke"
+
+
 def test_noise_verb_rejects_a_bad_budget(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["noise", "--budget", "huge"])
