@@ -32,6 +32,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "adam-update": ("simlab.cli.adam_update", "Adam update law vs Zhiyi & Ziyin Thm 1"),
     "verify": ("simlab.cli.verify", "check the papers' claims and write the errata report"),
     "lowerbounds": ("simlab.cli.lowerbounds", "validate the Theorem 5 and 6 lower-bound instances"),
+    "noise": ("simlab.cli.noise", "heavy-tail diagnostics: tail-index estimators, model noise"),
 }
 
 
