@@ -8,10 +8,9 @@ bias-corrected exponential average, predicted through the effective m of eq. 9/1
 
 from __future__ import annotations
 
-import math
 
 from simlab import adam_update as au
-from simlab.errors import InputError
+from simlab.errors import as_number, check_count
 
 HELP = "law of the Adam update (Zhiyi & Ziyin): simulated vs predicted per step, KS tests"
 
@@ -51,33 +50,16 @@ def configure(parser) -> None:
     )
 
 
-def _number(name: str, text):
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number, got {text!r}") from None
-    if math.isnan(value):
-        raise InputError(f"{name} must be a number, got NaN")
-    return value
-
-
-def _whole(name: str, text) -> int:
-    value = _number(name, text)
-    if not value.is_integer():
-        raise InputError(f"{name} must be a whole number, got {text!r}")
-    return int(value)
-
-
 def run(args) -> dict:
-    beta = None if args.beta2 is None else _number("beta2", args.beta2)
+    beta = None if args.beta2 is None else as_number("beta2", args.beta2)
     spec = au.UpdateSpec(
         gradient=args.gradient,
-        steps=_whole("steps", args.steps),
-        samples=_whole("samples", args.samples),
+        steps=check_count("steps", args.steps),
+        samples=check_count("samples", args.samples),
         beta=beta,
         convention=args.convention,
-        seed=_whole("seed", args.seed),
-        tail_index=_number("tail-index", args.tail_index),
+        seed=check_count("seed", args.seed, minimum=0),
+        tail_index=as_number("tail-index", args.tail_index),
     )
     rows = au.compare_steps(spec)
     figures = [] if args.no_figures else [str(p) for p in au.make_figures(quick=True)]
