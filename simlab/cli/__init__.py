@@ -27,6 +27,8 @@ from simlab.progress import set_quiet
 #: verb -> (module, one-line help). Modules are imported only when their verb runs.
 VERBS: dict[str, tuple[str, str]] = {
     "simulate": ("simlab.cli.simulate", "run replicas of one algorithm on one problem and noise law"),
+    "sweep": ("simlab.cli.sweep", "run a grid of engine cells (local or Dask), resumable through the result store"),
+    "cache": ("simlab.cli.cache", "list or clear the sweep result store"),
 }
 
 
