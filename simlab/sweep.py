@@ -627,10 +627,12 @@ def iter_sweep(cells: Iterable[Cell], store: Store | str | os.PathLike | None = 
         workers = check_count("workers", workers)
     numba_threads = check_count("numba threads per task", numba_threads)
 
-    unique = list(dict.fromkeys(cells))
-    for cell in unique:
+    cells = list(cells)
+    for cell in cells:
         if not isinstance(cell, Cell):
             raise InputError(f"a sweep takes Cell objects, got {type(cell).__name__}")
+    unique = list(dict.fromkeys(cells))
+    for cell in unique:
         cell.build()
     pending, statuses = [], {}
     bar = progress(total=len(unique), desc="sweep", unit="cell") if show_progress else None
