@@ -634,20 +634,22 @@ def iter_sweep(cells: Iterable[Cell], store: Store | str | os.PathLike | None = 
     unique = list(dict.fromkeys(cells))
     for cell in unique:
         cell.build()
-    pending, statuses = [], {}
+    cached, pending, statuses = [], [], {}
+    for cell in unique:
+        state, result = store._load(cell)
+        if result is not None:
+            cached.append(Outcome(cell, result, "cached", None))
+        else:
+            statuses[cell] = "recomputed" if state == "corrupt" else "computed"
+            pending.append(cell)
+    yield from cached
+    if not pending:
+        return
     bar = progress(total=len(unique), desc="sweep", unit="cell") if show_progress else None
+    if bar is not None:  # cached cells count as done but not in the rate and time left
+        bar.initial = bar.n = len(cached)
+        bar.refresh()
     try:
-        for cell in unique:
-            state, result = store._load(cell)
-            if result is not None:
-                if bar is not None:
-                    bar.update(1)
-                yield Outcome(cell, result, "cached", None)
-            else:
-                statuses[cell] = "recomputed" if state == "corrupt" else "computed"
-                pending.append(cell)
-        if not pending:
-            return
         finished = (_local(pending) if executor == "local" else
                     _dask(pending, scheduler, workers or os.cpu_count() or 1, numba_threads))
         for cell, result, seconds in finished:
@@ -679,11 +681,14 @@ def _dask(cells: list[Cell], scheduler: str | None, workers: int, numba_threads:
         cluster, client = None, Client(scheduler)
     try:
         by_key = {f"simlab-cell-{cell.key}": cell for cell in cells}
-        futures = client.map(_run_on_worker, cells, numba_threads=numba_threads,
-                             key=list(by_key))
-        for future in as_completed(futures):
+        # as_completed holds each future only until it is yielded: a finished cell's Result
+        # leaves the cluster's memory once it is in the store
+        for future in as_completed(client.map(_run_on_worker, cells, key=list(by_key),
+                                              numba_threads=numba_threads)):
             result, seconds = future.result()
-            yield by_key[future.key], result, seconds
+            cell = by_key[future.key]
+            future.release()
+            yield cell, result, seconds
     finally:
         client.close()
         if cluster is not None:
