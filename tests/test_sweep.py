@@ -220,14 +220,21 @@ INTERRUPTED = {"problem": "quadratic", "dim": 10, "noise": "pareto", "steps": 10
 INTERRUPTED_AXES = {"algorithm": ["gclip", "sgd", "nsgd", "cclip", "adam"]}
 
 
-def test_a_killed_sweep_resumes_and_loses_nothing(tmp_path):
+@pytest.mark.parametrize("executor", ["local", pytest.param("dask", marks=pytest.mark.dask)])
+def test_a_killed_sweep_resumes_and_loses_nothing(tmp_path, request, executor):
+    """SIGKILL a sweep (a subprocess; with Dask, the client process) once a cell is stored;
+    the rerun keeps the finished cells untouched and computes exactly the others."""
+    scheduler = (request.getfixturevalue("cluster").scheduler_address if executor == "dask"
+                 else None)
     grid = Grid(INTERRUPTED, INTERRUPTED_AXES)
     cells = grid.cells()
     store = Store(tmp_path / "store")
     script = tmp_path / "run_sweep.py"
     script.write_text(textwrap.dedent(f"""
         from simlab.sweep import Grid, sweep
-        sweep(Grid({INTERRUPTED!r}, {INTERRUPTED_AXES!r}).cells(), {str(store.root)!r})
+        if __name__ == "__main__":
+            sweep(Grid({INTERRUPTED!r}, {INTERRUPTED_AXES!r}).cells(), {str(store.root)!r},
+                  scheduler={scheduler!r})
     """))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen([sys.executable, str(script)], env=env,
@@ -247,7 +254,8 @@ def test_a_killed_sweep_resumes_and_loses_nothing(tmp_path):
     assert 1 <= len(finished) < len(cells), "the kill must land mid-sweep"
     before = mtimes(store)
 
-    outcomes = {o.cell: o for o in iter_sweep(cells, store, show_progress=False)}
+    outcomes = {o.cell: o for o in iter_sweep(cells, store, scheduler=scheduler,
+                                              show_progress=False)}
     assert all(store.status(c) == "ok" for c in cells)
     assert {outcomes[c].status for c in finished} == {"cached"}
     assert {outcomes[c].status for c in cells if c not in finished} == {"computed"}
