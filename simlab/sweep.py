@@ -66,7 +66,10 @@ calls ``numba.set_num_threads(numba_threads)`` (default 1; the setting is per th
 workers x threads never oversubscribes the cores on a cluster started elsewhere. The kernels are
 top-level ``@njit(cache=True)`` functions of :mod:`simlab._kernels`, so every worker process
 loads them from numba's on-disk cache (or compiles them once). Results travel back to the client,
-which writes the store: the workers need no shared file system.
+which writes the store: the workers need no shared file system, but they need this simlab
+version importable (checked before any cell is submitted). A script that starts a LocalCluster
+(``workers=N``) needs the usual ``if __name__ == "__main__":`` guard: the worker processes are
+spawned and re-import the main module.
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ import os
 import re
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -412,6 +416,7 @@ def _write_atomic(path: Path, payload: bytes) -> None:
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o644)  # mkstemp's 0600 would hide the store from others
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
@@ -507,7 +512,7 @@ class Store:
             result = Result(meta["params"], arrays["checkpoints"], metrics,
                             arrays["diverged_step"], quantiles=tuple(meta["quantiles"]),
                             final_iterates=arrays.get("final_iterates"))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
             return "corrupt", None
         return "ok", result
 
@@ -601,12 +606,13 @@ def _run_on_worker(cell: Cell, numba_threads: int):
     return result, time.perf_counter() - start
 
 
-def iter_sweep(cells: Iterable[Cell], store: Store | str | os.PathLike | None = None, *,
+def iter_sweep(cells: Iterable[Cell] | Grid, store: Store | str | os.PathLike | None = None, *,
                executor: str | None = None, scheduler: str | None = None,
                workers: int | None = None, numba_threads: int = 1,
                show_progress: bool = True) -> Iterator[Outcome]:
-    """Run every cell not yet in the store, yielding an :class:`Outcome` per cell as it is
-    available (cached ones first), each computed cell written to the store before it is yielded.
+    """Run every cell (or every cell of a :class:`Grid`) not yet in the store, yielding an
+    :class:`Outcome` per cell as it is available (cached ones first), each computed cell
+    written to the store before it is yielded.
 
     ``executor`` is ``"local"`` or ``"dask"``; by default ``"dask"`` when ``scheduler`` (the
     address of a running cluster) or ``workers`` (start a LocalCluster of that many processes)
@@ -627,7 +633,7 @@ def iter_sweep(cells: Iterable[Cell], store: Store | str | os.PathLike | None = 
         workers = check_count("workers", workers)
     numba_threads = check_count("numba threads per task", numba_threads)
 
-    cells = list(cells)
+    cells = cells.cells() if isinstance(cells, Grid) else list(cells)
     for cell in cells:
         if not isinstance(cell, Cell):
             raise InputError(f"a sweep takes Cell objects, got {type(cell).__name__}")
@@ -662,6 +668,25 @@ def iter_sweep(cells: Iterable[Cell], store: Store | str | os.PathLike | None = 
             bar.close()
 
 
+def _worker_simlab_version() -> str:
+    from simlab import __version__
+
+    return __version__
+
+
+def _check_workers(client) -> None:
+    """Every worker must import this simlab version: a cell's key names the version, so a
+    result computed by other code must never be stored under it."""
+    try:
+        versions = client.run(_worker_simlab_version)
+    except Exception as error:  # the workers could not even import simlab
+        raise InputError(f"the Dask workers cannot run simlab ({type(error).__name__}: "
+                         f"{error}); install simlab {_version()} on them") from None
+    wrong = {worker: version for worker, version in versions.items() if version != _version()}
+    if wrong:
+        raise InputError(f"Dask workers run another simlab version than {_version()}: {wrong}")
+
+
 def _local(cells: list[Cell]):
     for cell in cells:
         start = time.perf_counter()
@@ -680,6 +705,7 @@ def _dask(cells: list[Cell], scheduler: str | None, workers: int, numba_threads:
     else:
         cluster, client = None, Client(scheduler)
     try:
+        _check_workers(client)
         by_key = {f"simlab-cell-{cell.key}": cell for cell in cells}
         # as_completed holds each future only until it is yielded: a finished cell's Result
         # leaves the cluster's memory once it is in the store
@@ -695,12 +721,12 @@ def _dask(cells: list[Cell], scheduler: str | None, workers: int, numba_threads:
             cluster.close()
 
 
-def sweep(cells: Iterable[Cell], store: Store | str | os.PathLike | None = None, *,
+def sweep(cells: Iterable[Cell] | Grid, store: Store | str | os.PathLike | None = None, *,
           executor: str | None = None, scheduler: str | None = None, workers: int | None = None,
           numba_threads: int = 1, show_progress: bool = True) -> dict:
     """``{cell.key: Result}`` for every cell, in the order given, computing only the cells not
     already in the store (see :func:`iter_sweep` for the arguments)."""
-    cells = list(cells)
+    cells = cells.cells() if isinstance(cells, Grid) else list(cells)
     outcomes = {outcome.cell.key: outcome.result for outcome in iter_sweep(
         cells, store, executor=executor, scheduler=scheduler, workers=workers,
         numba_threads=numba_threads, show_progress=show_progress)}

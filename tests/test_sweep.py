@@ -67,6 +67,17 @@ def test_seed_is_derived_from_the_spec_without_the_version(monkeypatch):
     assert bumped.key != key  # but a new store key
 
 
+def test_flat_names_and_stored_specs_round_trip():
+    from simlab.sweep import _cell_from_spec
+
+    cell = Cell.from_flat({**TINY, "noise.geometry": "isotropic", "checkpoints": [1, 7, 60],
+                           "schedule": "constant", "schedule.step_size": 0.05,
+                           "algorithm": "adam", "algorithm.beta1": 0.8})
+    assert Cell.from_flat(cell.flat()) == cell and Cell.from_flat(cell.flat()).key == cell.key
+    assert _cell_from_spec(json.loads(json.dumps(cell.spec()))) == cell
+    assert cell.build()["checkpoints"].tolist() == [1, 7, 60]
+
+
 def test_grid_expands_the_product_last_axis_fastest():
     grid = tiny_grid()
     cells = grid.cells()
@@ -396,6 +407,30 @@ def test_workers_option_starts_its_own_local_cluster(tmp_path):
     on_dask = sweep(cells, tmp_path / "dask", workers=2, show_progress=False)
     assert all(identical(on_dask[c.key], local[c.key]) for c in cells)
     assert {r.params["threads"] for r in on_dask.values()} == {1}
+
+
+def test_workers_with_another_simlab_are_refused():
+    from simlab.sweep import _check_workers
+
+    class FakeClient:
+        def __init__(self, answer):
+            self.answer = answer
+
+        def run(self, function):
+            if isinstance(self.answer, Exception):
+                raise self.answer
+            return self.answer
+
+    _check_workers(FakeClient({"tcp://a:1": simlab.__version__}))  # the right version passes
+    with pytest.raises(InputError, match="another simlab version"):
+        _check_workers(FakeClient({"tcp://a:1": simlab.__version__, "tcp://b:1": "0.0.1"}))
+    with pytest.raises(InputError, match="cannot run simlab"):
+        _check_workers(FakeClient(ModuleNotFoundError("No module named 'simlab'")))
+
+
+def test_sweep_accepts_a_grid(tmp_path):
+    grid = tiny_grid()
+    assert list(sweep(grid, tmp_path, show_progress=False)) == [c.key for c in grid.cells()]
 
 
 def test_executor_arguments_are_checked(tmp_path):
