@@ -49,7 +49,9 @@ bytes. Each file is written to a temporary name in the same directory, flushed a
 ``os.replace``'d over the final name, and the directory is fsync'ed. A cell counts as finished
 only when its ``.json`` exists, parses, names this cell and its checksum matches the ``.npz``: a
 sweep killed at any instant leaves every cell either finished or absent, and a truncated or
-corrupted file is detected and the cell recomputed.
+corrupted file is detected and the cell recomputed. Two sweeps writing the same cell at once
+cannot produce a wrong entry either: at worst the last sidecar vouches for the other writer's
+``.npz`` (whose zip timestamps differ), the check fails and the cell is computed once more.
 
 *Why npz:* a cell's payload is a handful of dense float64/int64 arrays of a few kB to a few MB.
 ``np.savez`` (uncompressed) writes them bit-exactly, at disk speed, with numpy alone (parquet
