@@ -653,10 +653,10 @@ def iter_sweep(cells: Iterable[Cell] | Grid, store: Store | str | os.PathLike | 
     yield from cached
     if not pending:
         return
-    bar = progress(total=len(unique), desc="sweep", unit="cell") if show_progress else None
-    if bar is not None:  # cached cells count as done but not in the rate and time left
-        bar.initial = bar.n = len(cached)
-        bar.refresh()
+    # the bar counts the cells to compute (its rate and time left are theirs); the cached
+    # ones are named in its label
+    label = f"sweep ({len(cached)} of {len(unique)} cells cached)" if cached else "sweep"
+    bar = progress(total=len(pending), desc=label, unit="cell") if show_progress else None
     try:
         finished = (_local(pending) if executor == "local" else
                     _dask(pending, scheduler, workers or os.cpu_count() or 1, numba_threads))

@@ -211,6 +211,34 @@ def test_rerun_skips_finished_cells(tmp_path):
     assert list(results) == [c.key for c in cells]
 
 
+def test_results_do_not_depend_on_the_order_of_execution(tmp_path):
+    cells = tiny_grid().cells()  # seeds derived from each spec, not from a position
+    forward = sweep(cells, tmp_path / "forward", show_progress=False)
+    backward = sweep(cells[::-1], tmp_path / "backward", show_progress=False)
+    assert all(identical(forward[c.key], backward[c.key]) for c in cells)
+    assert not identical(forward[cells[0].key], forward[cells[1].key])
+
+
+def test_progress_bar_counts_cells_and_is_silent_when_quiet(tmp_path, capsys, monkeypatch):
+    import simlab.progress
+
+    cells = tiny_grid().cells()[:3]
+    sweep(cells[:1], tmp_path, show_progress=False)
+    monkeypatch.setattr(simlab.progress.sys.stderr, "isatty", lambda: True, raising=False)
+    simlab.progress.set_quiet(False)
+    list(iter_sweep(cells, tmp_path / "a"))  # nothing stored: three cells to compute
+    assert "sweep:   0%|" in capsys.readouterr().err
+    list(iter_sweep(cells, tmp_path))  # one cell stored: two to compute
+    err = capsys.readouterr().err
+    assert "sweep (1 of 3 cells cached):   0%|" in err and "| 0/2 [" in err and "cell/s" in err
+    simlab.progress.set_quiet(True)  # what --json does
+    try:
+        list(iter_sweep(cells, tmp_path / "b"))
+    finally:
+        simlab.progress.set_quiet(False)
+    assert capsys.readouterr().err == ""
+
+
 def test_clear_removes_only_store_files(tmp_path):
     store = Store(tmp_path / "store")
     sweep(tiny_grid().cells()[:2], store, show_progress=False)
