@@ -67,7 +67,10 @@ cluster, an existing one (``scheduler="tcp://host:8786"``) or a local one starte
 calls ``numba.set_num_threads(numba_threads)`` (default 1; the setting is per thread), so
 workers x threads never oversubscribes the cores on a cluster started elsewhere. The kernels are
 top-level ``@njit(cache=True)`` functions of :mod:`simlab._kernels`, so every worker process
-loads them from numba's on-disk cache (or compiles them once). Results travel back to the client,
+loads them from numba's on-disk cache (or compiles them once). A sweep of few, large cells can
+split each cell into tasks of at most ``replicas_per_task`` replicas (``simulate``'s
+``replica_offset``); the blocks are concatenated in replica order, bit-identical to one piece.
+Results travel back to the client,
 which writes the store: the workers need no shared file system, but they need this simlab
 version importable (checked before any cell is submitted). A script that starts a LocalCluster
 (``workers=N``) needs the usual ``if __name__ == "__main__":`` guard: the worker processes are
@@ -597,20 +600,52 @@ class Outcome:
     seconds: float | None
 
 
-def _run_on_worker(cell: Cell, numba_threads: int):
-    """A Dask task: one cell with ``numba_threads`` numba threads (the setting is per thread,
-    so it is made in the task, on the worker thread that runs the kernel)."""
+def _run_on_worker(cell: Cell, first: int, count: int, numba_threads: int):
+    """A Dask task: replicas ``first .. first + count - 1`` of a cell with ``numba_threads``
+    numba threads (the setting is per thread, so it is made in the task, on the worker thread
+    that runs the kernel)."""
     import numba
+
+    from simlab.engine import simulate
 
     numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
     start = time.perf_counter()
-    result = run_cell(cell)
+    arguments = {**cell.build(), "replicas": count}
+    result = simulate(**arguments, replica_offset=first, show_progress=False)
     return result, time.perf_counter() - start
+
+
+def replica_blocks(replicas: int, per_task: int | None) -> list[tuple[int, int]]:
+    """``(first replica, count)`` blocks of at most ``per_task`` replicas covering
+    ``0 .. replicas - 1`` (one block when ``per_task`` is None)."""
+    per_task = replicas if per_task is None else per_task
+    return [(first, min(per_task, replicas - first)) for first in range(0, replicas, per_task)]
+
+
+def merge_replica_blocks(cell: Cell, parts: list):
+    """One Result from Results of consecutive replica blocks of ``cell`` (in order): the
+    per-replica arrays concatenated, the params those of a single run of every replica. The
+    engine's streams depend only on (seed, replica index), so this is bit-identical to
+    running the cell in one piece."""
+    from simlab.engine import Result
+
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    metrics = {name: np.concatenate([part.metrics[name] for part in parts])
+               for name in first.metrics}
+    finals = (None if first.final_iterates is None else
+              np.concatenate([part.final_iterates for part in parts]))
+    params = {**first.params, "replicas": cell.replicas, "replica_offset": 0}
+    return Result(params, first.checkpoints, metrics,
+                  np.concatenate([part.diverged_step for part in parts]),
+                  quantiles=first.quantiles, final_iterates=finals)
 
 
 def iter_sweep(cells: Iterable[Cell] | Grid, store: Store | str | os.PathLike | None = None, *,
                executor: str | None = None, scheduler: str | None = None,
                workers: int | None = None, numba_threads: int = 1,
+               replicas_per_task: int | None = None,
                show_progress: bool = True) -> Iterator[Outcome]:
     """Run every cell (or every cell of a :class:`Grid`) not yet in the store, yielding an
     :class:`Outcome` per cell as it is available (cached ones first), each computed cell
@@ -618,8 +653,10 @@ def iter_sweep(cells: Iterable[Cell] | Grid, store: Store | str | os.PathLike | 
 
     ``executor`` is ``"local"`` or ``"dask"``; by default ``"dask"`` when ``scheduler`` (the
     address of a running cluster) or ``workers`` (start a LocalCluster of that many processes)
-    is given, else ``"local"``. ``numba_threads``: numba threads per Dask task. Every cell is
-    validated (its objects built) before anything runs. Duplicate cells run once.
+    is given, else ``"local"``. ``numba_threads``: numba threads per Dask task.
+    ``replicas_per_task``: with Dask, split each cell into tasks of at most this many replicas
+    (for sweeps of few, large cells; the merged Result is bit-identical to one piece). Every
+    cell is validated (its objects built) before anything runs. Duplicate cells run once.
     """
     from simlab.progress import progress
 
@@ -634,6 +671,10 @@ def iter_sweep(cells: Iterable[Cell] | Grid, store: Store | str | os.PathLike | 
     if workers is not None:
         workers = check_count("workers", workers)
     numba_threads = check_count("numba threads per task", numba_threads)
+    if replicas_per_task is not None:
+        if executor != "dask":
+            raise InputError("replicas per task applies to the dask executor only")
+        replicas_per_task = check_count("replicas per task", replicas_per_task)
 
     cells = cells.cells() if isinstance(cells, Grid) else list(cells)
     for cell in cells:
@@ -659,7 +700,8 @@ def iter_sweep(cells: Iterable[Cell] | Grid, store: Store | str | os.PathLike | 
     bar = progress(total=len(pending), desc=label, unit="cell") if show_progress else None
     try:
         finished = (_local(pending) if executor == "local" else
-                    _dask(pending, scheduler, workers or os.cpu_count() or 1, numba_threads))
+                    _dask(pending, scheduler, workers or os.cpu_count() or 1, numba_threads,
+                          replicas_per_task))
         for cell, result, seconds in finished:
             store.put(cell, result, seconds)
             if bar is not None:
@@ -696,27 +738,42 @@ def _local(cells: list[Cell]):
         yield cell, result, time.perf_counter() - start
 
 
-def _dask(cells: list[Cell], scheduler: str | None, workers: int, numba_threads: int):
+def _dask(cells: list[Cell], scheduler: str | None, workers: int, numba_threads: int,
+          replicas_per_task: int | None):
     from distributed import Client, LocalCluster, as_completed
 
-    if scheduler is None:
+    if scheduler is None:  # ":0": a free port (the scheduler serves HTTP even without bokeh)
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                env={"NUMBA_NUM_THREADS": str(numba_threads)},
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(cluster)
     else:
         cluster, client = None, Client(scheduler)
     try:
         _check_workers(client)
-        by_key = {f"simlab-cell-{cell.key}": cell for cell in cells}
+        tasks = {}  # task key -> (cell, block index); blocks of one cell are gathered in order
+        arguments = ([], [], [])
+        for cell in cells:
+            for index, (first, count) in enumerate(replica_blocks(cell.replicas,
+                                                                  replicas_per_task)):
+                tasks[f"simlab-cell-{cell.key}-{first}-{count}"] = cell, index
+                for column, value in zip(arguments, (cell, first, count), strict=True):
+                    column.append(value)
+        blocks = {cell: len(replica_blocks(cell.replicas, replicas_per_task)) for cell in cells}
+        parts: dict[Cell, dict] = {cell: {} for cell in cells}
         # as_completed holds each future only until it is yielded: a finished cell's Result
         # leaves the cluster's memory once it is in the store
-        for future in as_completed(client.map(_run_on_worker, cells, key=list(by_key),
+        for future in as_completed(client.map(_run_on_worker, *arguments, key=list(tasks),
                                               numba_threads=numba_threads)):
             result, seconds = future.result()
-            cell = by_key[future.key]
+            cell, index = tasks[future.key]
             future.release()
-            yield cell, result, seconds
+            parts[cell][index] = result, seconds
+            if len(parts[cell]) == blocks[cell]:
+                finished = parts.pop(cell)
+                done = [finished[i] for i in range(blocks[cell])]
+                yield (cell, merge_replica_blocks(cell, [r for r, _ in done]),
+                       sum(t for _, t in done))
     finally:
         client.close()
         if cluster is not None:
@@ -725,15 +782,17 @@ def _dask(cells: list[Cell], scheduler: str | None, workers: int, numba_threads:
 
 def sweep(cells: Iterable[Cell] | Grid, store: Store | str | os.PathLike | None = None, *,
           executor: str | None = None, scheduler: str | None = None, workers: int | None = None,
-          numba_threads: int = 1, show_progress: bool = True) -> dict:
+          numba_threads: int = 1, replicas_per_task: int | None = None,
+          show_progress: bool = True) -> dict:
     """``{cell.key: Result}`` for every cell, in the order given, computing only the cells not
     already in the store (see :func:`iter_sweep` for the arguments)."""
     cells = cells.cells() if isinstance(cells, Grid) else list(cells)
     outcomes = {outcome.cell.key: outcome.result for outcome in iter_sweep(
         cells, store, executor=executor, scheduler=scheduler, workers=workers,
-        numba_threads=numba_threads, show_progress=show_progress)}
+        numba_threads=numba_threads, replicas_per_task=replicas_per_task,
+        show_progress=show_progress)}
     return {cell.key: outcomes[cell.key] for cell in cells}
 
 
 __all__ = ["Cell", "Grid", "Outcome", "SCHEDULES", "Store", "identical", "iter_sweep",
-           "run_cell", "sweep"]
+           "merge_replica_blocks", "replica_blocks", "run_cell", "sweep"]

@@ -143,6 +143,19 @@ def test_identical_detects_one_flipped_bit_and_a_changed_param():
                                           result.final_iterates))
 
 
+def test_replica_blocks_merge_bit_identically_and_only_in_order():
+    from simlab.sweep import _run_on_worker, merge_replica_blocks, replica_blocks
+
+    cell = Cell.from_flat({**TINY, "algorithm": "proj-gclip", "problem": "constrained-quadratic",
+                           "replicas": 7})
+    assert replica_blocks(7, 3) == [(0, 3), (3, 3), (6, 1)]
+    assert replica_blocks(7, None) == [(0, 7)] and replica_blocks(7, 100) == [(0, 7)]
+    parts = [_run_on_worker(cell, first, count, 1)[0] for first, count in replica_blocks(7, 3)]
+    whole = run_cell(cell)
+    assert identical(merge_replica_blocks(cell, parts), whole)
+    assert not identical(merge_replica_blocks(cell, parts[::-1]), whole)
+
+
 # -- the store ------------------------------------------------------------------------------
 
 def test_store_round_trip_is_exact(tmp_path):
@@ -373,7 +386,7 @@ def test_cache_verb_lists_and_clears(tmp_path, capsys):
 def cluster():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  env={"NUMBA_NUM_THREADS": "1"}, dashboard_address=None,
+                                  env={"NUMBA_NUM_THREADS": "1"}, dashboard_address=":0",
                                   silence_logs=logging.ERROR) as local_cluster:
         yield local_cluster
 
@@ -398,6 +411,16 @@ def test_dask_gives_bit_identical_results_and_resumes(cluster, tmp_path):
         assert identical(outcomes[cell].result, local[cell.key]), cell
         assert identical(store.get(cell), local[cell.key])
     assert {outcomes[c].result.params["threads"] for c in cells[1:]} == {1}
+
+
+@pytest.mark.dask
+def test_dask_split_into_replica_blocks_is_bit_identical(cluster, tmp_path):
+    cells = tiny_grid().cells()
+    local = sweep(cells, tmp_path / "local", show_progress=False)
+    split = sweep(cells, tmp_path / "split", scheduler=cluster.scheduler_address,
+                  replicas_per_task=3, show_progress=False)
+    assert all(identical(split[c.key], local[c.key]) for c in cells)
+    assert {r.params["replicas"] for r in split.values()} == {TINY["replicas"]}
 
 
 @pytest.mark.dask
@@ -469,5 +492,7 @@ def test_executor_arguments_are_checked(tmp_path):
         list(iter_sweep(cells, tmp_path, executor="local", workers=2))
     with pytest.raises(InputError, match="unknown executor"):
         list(iter_sweep(cells, tmp_path, executor="ray"))
+    with pytest.raises(InputError, match="replicas per task applies"):
+        list(iter_sweep(cells, tmp_path, replicas_per_task=2))
     with pytest.raises(InputError, match="Cell objects"):
         list(iter_sweep([TINY], tmp_path))

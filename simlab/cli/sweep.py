@@ -10,8 +10,10 @@ of :mod:`simlab.sweep`, for example::
     }
 
 Local by default (numba threads); ``--workers N`` starts a Dask LocalCluster of N one-thread
-processes, ``--scheduler ADDRESS`` uses a running Dask cluster. Prints one row per cell: key
-prefix, the values of the axes, computed / cached / recomputed, the final median error.
+processes, ``--scheduler ADDRESS`` uses a running Dask cluster; ``--replicas-per-task R``
+splits each cell into Dask tasks of at most R replicas (bit-identical once merged). Prints
+one row per cell: key prefix, the values of the axes, computed / cached / recomputed, the
+final median error.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ def configure(parser):
                        help="address of a running Dask scheduler (tcp://host:8786)")
     where.add_argument("--workers", type=int, default=None, metavar="N",
                        help="start a Dask LocalCluster with N worker processes")
+    parser.add_argument("--replicas-per-task", type=int, default=None, metavar="R",
+                        help="with Dask: split each cell into tasks of at most R replicas")
     parser.add_argument("--store", default=None, metavar="DIR",
                         help="result store directory (default $SIMLAB_CACHE or .simlab-cache)")
 
@@ -53,7 +57,8 @@ def run(args) -> dict:
     store = Store(args.store)
     cells = grid.cells()
     outcomes = {outcome.cell: outcome for outcome in iter_sweep(
-        cells, store, scheduler=args.scheduler, workers=args.workers)}
+        cells, store, scheduler=args.scheduler, workers=args.workers,
+        replicas_per_task=args.replicas_per_task)}
     rows = []
     for cell in dict.fromkeys(cells):
         outcome = outcomes[cell]
