@@ -522,8 +522,10 @@ class Store:
         return "ok", result
 
     def list(self) -> list[dict]:
-        """One entry per cell file pair: key, status (ok / corrupt / incomplete), the cell's
-        flat parameters, bytes and creation time. Checksums are verified."""
+        """One entry per cell file pair: key, status (``ok``; ``corrupt``; ``incomplete``: data
+        without its sidecar; ``stale``: intact but written by another simlab version, so no
+        cell of this version reads it), the cell's flat parameters, bytes and creation time.
+        Checksums are verified."""
         if not self.root.is_dir():
             return []
         keys = sorted({path.stem for path in self.root.iterdir()
@@ -537,14 +539,16 @@ class Store:
                 entry["bytes"] = data_path.stat().st_size
             try:
                 meta = json.loads(meta_path.read_text())
-                cell = _cell_from_spec(meta["cell"])
-                entry.update(parameters=cell.flat(), created=meta.get("created"),
-                             seconds=meta.get("seconds"), simlab=meta.get("simlab"))
+                entry.update(created=meta.get("created"), seconds=meta.get("seconds"),
+                             simlab=meta.get("simlab"))
                 ok = (meta.get("key") == key and data_path.exists() and
                       hashlib.sha256(data_path.read_bytes()).hexdigest() == meta.get("sha256"))
                 entry["status"] = "ok" if ok else "corrupt"
-                if ok and cell.key != key:
-                    entry["status"] = "stale"  # written by another simlab version
+                if ok and meta.get("simlab") != _version():
+                    entry["status"] = "stale"  # intact, written by another simlab version
+                    entry["parameters"] = meta["cell"]
+                else:
+                    entry["parameters"] = _cell_from_spec(meta["cell"]).flat()
             except FileNotFoundError:
                 pass
             except (OSError, ValueError, KeyError, TypeError):

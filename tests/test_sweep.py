@@ -252,6 +252,16 @@ def test_progress_bar_counts_cells_and_is_silent_when_quiet(tmp_path, capsys, mo
     assert capsys.readouterr().err == ""
 
 
+def test_entries_of_another_version_are_listed_as_stale(tmp_path, monkeypatch):
+    store = Store(tmp_path / "store")
+    cell = Cell.from_flat(TINY)
+    sweep([cell], store, show_progress=False)
+    assert [e["status"] for e in store.list()] == ["ok"]
+    monkeypatch.setattr(simlab, "__version__", "999.0")
+    assert [e["status"] for e in store.list()] == ["stale"]
+    assert store.status(cell) == "missing"  # a new version never reads the old entry
+
+
 def test_clear_removes_only_store_files(tmp_path):
     store = Store(tmp_path / "store")
     sweep(tiny_grid().cells()[:2], store, show_progress=False)

@@ -1,7 +1,7 @@
 """``simlab cache list`` / ``simlab cache clear``: what the result store holds; empty it.
 
 ``list`` verifies every entry's checksum (status ``ok``, ``corrupt``, ``incomplete`` for data
-without its sidecar, ``stale`` for an entry written by another simlab version) and counts the
+without its sidecar, ``stale`` for an intact entry of another simlab version) and counts the
 temporary files left by killed writes. ``clear`` deletes the store's files and nothing else.
 """
 
