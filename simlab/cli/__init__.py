@@ -33,6 +33,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "verify": ("simlab.cli.verify", "check the papers' claims and write the errata report"),
     "lowerbounds": ("simlab.cli.lowerbounds", "validate the Theorem 5 and 6 lower-bound instances"),
     "noise": ("simlab.cli.noise", "heavy-tail diagnostics: tail-index estimators, model noise"),
+    "sweep": ("simlab.cli.sweep", "run a grid of engine cells (local or Dask), resumable through the result store"),
+    "cache": ("simlab.cli.cache", "list or clear the sweep result store"),
 }
 
 
