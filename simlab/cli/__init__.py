@@ -100,5 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"simlab {args.verb}: interrupted", file=sys.stderr)
         return 130
-    print(dumps(result) if args.json else module.render(result))
+    try:
+        print(dumps(result) if args.json else module.render(result), flush=True)
+    except BrokenPipeError:  # e.g. `simlab cache list | head`: the reader left, not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return module.exit_code(result) if hasattr(module, "exit_code") else 0
