@@ -39,8 +39,8 @@ def run(args) -> dict | list:
     return {"records": records, "errata": str(path)}
 
 
-def render(result: dict) -> str:
-    records = result["records"]
+def render(result: dict | list) -> str:
+    records = result if isinstance(result, list) else result["records"]
     width = max(len(r["id"]) for r in records)
     ref_width = min(40, max(len(r["ref"]) for r in records))
     lines = [f"{'id':<{width}}  {'ref':<{ref_width}}  verdict", "-" * (width + ref_width + 28)]
