@@ -57,6 +57,6 @@ def render(result: dict | list) -> str:
         "",
         "  ".join(f"{k}: {n}" for k, n in counts.items()),
         "* statement reconstructed (lost in the extracted text)",
-        f"errata report written to {result['errata']}",
+        f"errata report written to {result['errata']}" if isinstance(result, dict) else "",
     ]
     return "\n".join(lines)
