@@ -27,6 +27,7 @@ from simlab.progress import set_quiet
 #: verb -> (module, one-line help). Modules are imported only when their verb runs.
 VERBS: dict[str, tuple[str, str]] = {
     "simulate": ("simlab.cli.simulate", "run replicas of one algorithm on one problem and noise law"),
+    "adaptive": ("simlab.cli.adaptive", "adaptive methods: high-probability, clipping bias, (L0,L1), ACClip"),
 }
 
 
