@@ -244,6 +244,12 @@ class Quartic(Problem):
         delta = self._point(x) - self._arrays[kernels.PARR_CENTER]
         return float(np.max(3.0 * self.curvatures * delta ** 2))
 
+    def sublevel_hessian_bound(self, gap: float) -> float:
+        """``sup ||hess f||`` over the sublevel set ``{f - f* <= gap}``: ``3 h_i t_i^2`` is
+        largest when the whole gap sits in one coordinate, ``h_i t_i^4 / 4 = gap``, giving
+        ``6 sqrt(h_i gap)``; the maximum over i (exact: that point lies in the set)."""
+        return float(6.0 * math.sqrt(np.max(self.curvatures) * gap))
+
 
 @dataclass(frozen=True)
 class Exponential(Problem):
@@ -279,6 +285,11 @@ class Exponential(Problem):
         """``||hess f(x)||`` (spectral norm of the diagonal Hessian)."""
         delta = self._point(x) - self._arrays[kernels.PARR_CENTER]
         return float(np.max(self.curvatures * np.cosh(delta)))
+
+    def sublevel_hessian_bound(self, gap: float) -> float:
+        """``sup ||hess f||`` over ``{f - f* <= gap}``: ``h_i cosh t_i = h_i (cosh t_i - 1) + h_i
+        <= gap + h_i``, attained with the whole gap in one coordinate: ``gap + max h``."""
+        return float(gap + np.max(self.curvatures))
 
 
 #: CLI names -> classes (a contract)
