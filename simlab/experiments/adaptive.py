@@ -598,6 +598,11 @@ SMOOTHNESS_BUDGETS = {
 }
 
 
+#: GD's count is ~ L_S times a constant phase (log(1/eps) near x*) plus a far phase; only the
+#: leading order follows L_S, so measured and predicted growth are compared at 15%
+GROWTH_TOLERANCE = 0.15
+
+
 def descent_parameters(problem, x0) -> dict:
     """Step sizes per method (Zhang et al. 2019, reconstructed from the published paper: the
     preprint's text here is only its abstract).
@@ -708,6 +713,20 @@ def l0l1_smoothness(budget: SmoothnessBudget | None = None, *, figure: bool = Tr
                 growth[f"{name}/{method}"] = {
                     "log_count_per_unit_distance": float(np.polyfit(ds, np.log(counts), 1)[0]),
                     "log_log_slope": log_log_slope(ds, counts)}
+        # GD's count scales like L_S (its step is 1/L_S, and the slow phase near x* takes
+        # ~ L_S / f''(x*) steps): the predicted growth is that of L_S over the same grid
+        problem = problems[name]
+        sublevel = [problem.sublevel_hessian_bound(problem.f(problem.minimiser + D * direction))
+                    for D in ds]
+        if f"{name}/gd" in growth:
+            growth[f"{name}/gd"]["predicted_log_count_per_unit_distance"] = float(
+                np.polyfit(ds, np.log(sublevel), 1)[0])
+            growth[f"{name}/gd"]["predicted_log_log_slope"] = log_log_slope(ds, sublevel)
+            measured = growth[f"{name}/gd"]["log_log_slope"]
+            predicted = growth[f"{name}/gd"]["predicted_log_log_slope"]
+            checks[f"{name}: GD count grows like L_S = sup ||hess f|| on the sublevel set "
+                   f"(log-log slopes within {GROWTH_TOLERANCE:.0%})"] = bool(
+                abs(measured - predicted) <= GROWTH_TOLERANCE * abs(predicted))
     verdict = "consistent" if all(checks.values()) else "inconsistent: " + "; ".join(
         k for k, ok in checks.items() if not ok)
     out = {
