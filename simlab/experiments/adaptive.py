@@ -493,21 +493,24 @@ def _plot_clipping_bias(rows, deterministic, budget):
     ax = axes[0, 0]
     fine = np.geomspace(min(budget.thresholds) / 2, max(budget.thresholds) * 2, 30)
     markers = "osd^v"
-    for i, sigma in enumerate(budget.sigmas):
+    for sigma in budget.sigmas:
         noise = asymmetric_two_point(sigma, budget.probability)
         line, = ax.plot(fine, [exact_floor(noise, c) for c in fine], "-",
-                        label=f"sigma={sigma:g}: exact root (p={budget.probability:g})")
-        ax.plot(fine, [floor_bound(sigma, c) for c in fine], "--", color=line.get_color(),
-                linewidth=1, label=f"sigma={sigma:g}: min(sigma, sigma^2/c)")
-        ax.plot(fine, [worst_case_floor(sigma, float(c)) for c in fine], ":",
-                color=line.get_color(), label=f"sigma={sigma:g}: worst two-point law (exact)")
+                        label=f"sigma = {sigma:g}")
+        color = line.get_color()
+        ax.plot(fine, [floor_bound(sigma, c) for c in fine], "--", color=color, linewidth=1)
+        ax.plot(fine, [worst_case_floor(sigma, float(c)) for c in fine], ":", color=color)
         for j, eta in enumerate(budget.step_sizes):
             cells = [r for r in rows if r["sigma"] == sigma and r["step_size"] == eta]
             ax.errorbar([r["threshold"] for r in cells], [r["floor"] for r in cells],
                         yerr=[2 * r["floor_stderr"] for r in cells], fmt=markers[j % 5],
-                        color=line.get_color(), markersize=4, linestyle="none",
-                        label=f"sigma={sigma:g}, eta={eta:g}: measured" if i == 0 or j == 0
-                        else None)
+                        color=color, markersize=4, linestyle="none")
+    # one legend entry per line style and marker (colours are the sigmas above)
+    ax.plot([], [], "k-", label=f"exact root, two-point law p = {budget.probability:g}")
+    ax.plot([], [], "k--", linewidth=1, label="min(sigma, sigma^2/c)")
+    ax.plot([], [], "k:", label="worst two-point law (exact)")
+    for j, eta in enumerate(budget.step_sizes):
+        ax.plot([], [], markers[j % 5], color="k", label=f"measured, eta = {eta:g} (+-2 se)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.xaxis.set_minor_formatter(NullFormatter())
@@ -515,7 +518,7 @@ def _plot_clipping_bias(rows, deterministic, budget):
     ax.set_xlabel("clipping threshold c")
     ax.set_ylabel("floor |E grad f(x_K)|")
     ax.set_title("Stochastic: clipped SGD stalls at a bias floor")
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, loc="lower left")
     ax = axes[0, 1]
     for c, (ks, grads) in sorted(deterministic.items()):
         ax.plot(ks, np.maximum(grads, 1e-300), label=f"c={c:g}")
