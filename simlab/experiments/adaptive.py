@@ -803,7 +803,7 @@ def _plot_smoothness(rows, traces, problems, budget):
 #: curvature-20 coordinate; thresholds span the noise scale at the start (10) and end (0.1).
 #: Adam and ACClip move each coordinate by about eta per step whatever the curvature, so their
 #: grid reaches further (Adam divides by a second moment inflated by the heavy tail).
-STEP_GRID = (0.003, 0.01, 0.03, 0.1)
+STEP_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)
 ADAPTIVE_STEP_GRID = STEP_GRID + (0.3, 1.0, 3.0)
 TUNING_GRID: dict[str, list[tuple[float, float]]] = {
     "sgd": [(eta, math.inf) for eta in STEP_GRID],
