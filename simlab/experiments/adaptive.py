@@ -791,6 +791,13 @@ def _plot_smoothness(rows, traces, problems, budget):
         bound = [r["upper_bound"] for r in rows if r["problem"] == name
                  and r["method"] == "clipped-gd"]
         ax.plot(ds, bound, "k:", label="Theorem 3 bound (reconstructed)")
+        gd = [r["iterations"] for r in rows if r["problem"] == name and r["method"] == "gd"]
+        direction = np.ones(problem.dim) / math.sqrt(problem.dim)
+        sublevel = np.array([problem.sublevel_hessian_bound(
+            problem.f(problem.minimiser + D * direction)) for D in ds])
+        if gd[0]:
+            ax.plot(ds, gd[0] * sublevel / sublevel[0], "--", color="tab:blue", linewidth=1,
+                    label="gd predicted: proportional to L_S (sublevel smoothness)")
         ax.set_yscale("log")
         ax.set_xlabel("initial distance D = |x0 - x*|")
         ax.set_ylabel(f"iterations to ||grad f|| <= {budget.tolerance:g}")
