@@ -45,7 +45,7 @@ COLUMNS = {
     "high-probability": ["method", "delta", "quantile", "quantile_low", "quantile_high",
                          "iterations", "exponent", "local_exponent", "shape", "expected"],
     "clipping-bias": ["sigma", "threshold", "step_size", "floor", "floor_stderr", "floor_exact",
-                      "agrees", "bound", "worst_ratio", "deterministic_grad",
+                      "mean_abs_grad", "agrees", "bound", "worst_ratio", "deterministic_grad",
                       "iterations_1e-4", "iterations_1e-8"],
     "l0l1-smoothness": ["problem", "method", "distance", "iterations", "upper_bound",
                         "smoothness_correlation", "bound_violations"],

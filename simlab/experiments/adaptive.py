@@ -25,8 +25,10 @@ or "polynomial", see :func:`classify_tail`) and ``expected`` (what the paper pre
 ``f(x) = (x - 1)^2 / 2`` under zero-mean asymmetric two-point noise (value A with probability
 p, else -p A / (1 - p); variance sigma^2 = p A^2 / (1 - p)). Rows: ``sigma``, ``threshold``,
 ``step_size``, ``floor`` (the measured |E grad f(x_K)|: |mean of the final iterates - 1|, the
-bias, with ``floor_stderr``), ``floor_exact`` (the root of the mean clipped field
-E clip_c(grad + xi) = 0, by scipy's brentq: where SGD with small steps settles), ``bound``
+bias, with ``floor_stderr``), ``mean_abs_grad`` (E|grad f(x_K)|, the papers' quantity: the
+floor plus the O(sqrt(eta)) stationary spread, with ``mean_abs_grad_stderr``),
+``floor_exact`` (the root of the mean clipped field E clip_c(grad + xi) = 0, by scipy's
+brentq: where SGD with small steps settles), ``bound``
 (``min(sigma, sigma^2 / c)``, the form of the upper and lower bounds), ``ratio`` = floor_exact /
 bound, ``deterministic_grad`` (|grad f(x_K)| of clipped GD with zero noise: -> 0),
 ``iterations_1e-4``/``iterations_1e-8`` (deterministic steps to |grad| <= 1e-4, 1e-8: the
@@ -438,6 +440,9 @@ def clipping_bias(budget: ClippingBiasBudget | None = None, *, figure: bool = Tr
         rows.append({
             "sigma": sigma, "threshold": threshold, "step_size": eta, "steps": steps,
             "floor": floor, "floor_stderr": stderr, "floor_exact": exact,
+            "mean_abs_grad": float(np.mean(np.abs(gradients))),
+            "mean_abs_grad_stderr": float(np.std(np.abs(gradients), ddof=1)
+                                          / math.sqrt(gradients.size)),
             "agrees": abs(floor - exact) <= Z_TOLERANCE * stderr,
             "bound": bound, "ratio": exact / bound,
             "worst_ratio": worst_case_floor(sigma, threshold) / bound,
