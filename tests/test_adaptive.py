@@ -259,3 +259,21 @@ def test_verb_renders_a_table(monkeypatch, capsys):
 def test_verb_rejects_an_unknown_experiment(capsys):
     assert main(["adaptive", "--only", "nope"]) == 2
     assert "unknown experiment 'nope'" in capsys.readouterr().err
+
+
+def test_grid_edge_flag():
+    steps = sorted({eta for eta, _ in adaptive.TUNING_GRID["gclip"]})
+    taus = sorted({tau for _, tau in adaptive.TUNING_GRID["gclip"]})
+    assert adaptive.at_grid_edge("gclip", steps[0], taus[1])
+    assert adaptive.at_grid_edge("gclip", steps[1], taus[-1])
+    assert not adaptive.at_grid_edge("gclip", steps[1], taus[1])
+    assert not adaptive.at_grid_edge("adam", 0.1, math.inf)   # thresholds unused: steps only
+
+
+def test_run_experiments_validates_its_arguments():
+    from simlab.errors import InputError
+
+    with pytest.raises(InputError):
+        adaptive.run_experiments("medium")
+    with pytest.raises(InputError):
+        adaptive.run_experiments("quick", only="rates")
