@@ -291,9 +291,9 @@ def _plot_high_probability(curves, budget) -> object:
         line, = ax.plot(inverse, q, style, marker="o", label=method)
         ax.fill_between(inverse, low, high, color=line.get_color(), alpha=0.15)
     anchor = min(q[0] for q, _, _ in curves.values())
-    ax.plot(inverse, anchor * (np.log(inverse * math.e) / 1.0) ** POLYLOG_POWER
-            / math.log(2 * math.e) ** POLYLOG_POWER, ":", color="k",
-            label=f"(ln 1/delta)^{POLYLOG_POWER:g} guide")
+    polylog = (1.0 + np.log(inverse)) ** POLYLOG_POWER
+    ax.plot(inverse, anchor * polylog / polylog[0], ":", color="k",
+            label=f"(1 + ln 1/delta)^{POLYLOG_POWER:g} guide (polylogarithmic)")
     slope_guide(ax, inverse, max(q[0] for q, _, _ in curves.values()), 1.0, color="grey",
                 label="1/delta guide (polynomial)")
     ax.set_xscale("log")
