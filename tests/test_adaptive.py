@@ -116,7 +116,19 @@ def test_high_probability_small_budget():
         for d in adaptive.DELTAS:
             r = rows[(method, d)]
             assert r["quantile_low"] <= r["quantile"] <= r["quantile_high"]
-    assert out["verdict"].split(":")[0] in ("consistent", "consistent in part", "inconsistent")
+    assert "adagrad-norm-delayed" in out["witnesses"]
+    assert out["verdict"].startswith("consistent")
+
+
+def test_high_probability_verdict_flags_a_heavy_clipped_tail(monkeypatch):
+    """If every tail were polynomial, the clipped methods would contradict the claim."""
+    budget = adaptive.HighProbabilityBudget(replicas=300, steps=20, dim=2)
+    monkeypatch.setattr(adaptive, "fit_tail", lambda values, rng: {"shape": "polynomial"})
+    out = adaptive.high_probability(budget, figure=False)
+    assert out["verdict"].startswith("inconsistent")
+    monkeypatch.setattr(adaptive, "fit_tail", lambda values, rng: {"shape": "polylogarithmic"})
+    out = adaptive.high_probability(budget, figure=False)
+    assert out["verdict"].startswith("not reproduced")
 
 
 # --------------------------------------------------------------------------- item 3
