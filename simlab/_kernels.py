@@ -46,6 +46,8 @@ GAUSSIAN, PARETO, STABLE, STUDENT_T, CAUCHY, TWO_POINT = 0, 1, 2, 3, 4, 5
 COORDINATE, ISOTROPIC = 0, 1
 # problems
 QUADRATIC, NONCONVEX, CONSTRAINED_QUADRATIC = 0, 1, 2
+# (L0, L1)-smooth problems of Zhang et al. 2019 (codes 5 and up are reserved elsewhere)
+QUARTIC, EXPONENTIAL = 3, 4
 # algorithms (codes >= ADAM keep state and may clip their input gradient first)
 SGD, GCLIP, CCLIP, NSGD, ADAM, RMSPROP, ADAGRAD, ADAGRAD_NORM, ADAM_NORM, ACCLIP = range(10)
 # algorithm parameter vector layout (``ap``)
@@ -312,11 +314,18 @@ def objective(problem, pp, parr, x):
     """f(x) (not minus f*).
 
     quadratic / constrained quadratic: sum_i h_i (x_i - c_i)^2 / 2 + l1 * ||x||_1;
-    non-convex: sum_i h_i (x_i - c_i)^2 / 2 + w sin^2(x_i - c_i).
+    non-convex: sum_i h_i (x_i - c_i)^2 / 2 + w sin^2(x_i - c_i);
+    quartic: sum_i h_i (x_i - c_i)^4 / 4; exponential: sum_i h_i (cosh(x_i - c_i) - 1).
     """
     total = 0.0
     for i in range(x.size):
         delta = x[i] - parr[PARR_CENTER, i]
+        if problem == QUARTIC:
+            total += 0.25 * parr[PARR_CURVATURE, i] * delta ** 4
+            continue
+        if problem == EXPONENTIAL:
+            total += parr[PARR_CURVATURE, i] * (math.cosh(delta) - 1.0)
+            continue
         total += 0.5 * parr[PARR_CURVATURE, i] * delta * delta
         if problem == NONCONVEX:
             total += pp[PP_WAVE] * math.sin(delta) ** 2
@@ -330,6 +339,12 @@ def gradient(problem, pp, parr, x, g):
     """The (sub)gradient of ``objective`` at x into g (sign(0) = 0 for the l1 term)."""
     for i in range(x.size):
         delta = x[i] - parr[PARR_CENTER, i]
+        if problem == QUARTIC:
+            g[i] = parr[PARR_CURVATURE, i] * delta ** 3
+            continue
+        if problem == EXPONENTIAL:
+            g[i] = parr[PARR_CURVATURE, i] * math.sinh(delta)
+            continue
         value = parr[PARR_CURVATURE, i] * delta
         if problem == NONCONVEX:
             value += pp[PP_WAVE] * math.sin(2.0 * delta)
