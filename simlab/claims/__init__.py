@@ -107,3 +107,11 @@ def all_claims(paper: str | None = None) -> list[Claim]:
                 raise
     claims = list(_REGISTRY.values())
     return [c for c in claims if paper is None or c.paper == paper]
+
+
+def verify(paper: str | None = None) -> list[dict]:
+    """Run every registered claim (of ``paper``, or all) and return their records (the issue's
+    fields: id, paper, ref, statement, verdict, evidence, correction, convention, ...)."""
+    if paper is not None and paper not in PAPERS:
+        raise ValueError(f"unknown paper key {paper!r}")
+    return [claim.run() for claim in all_claims(paper)]

@@ -26,10 +26,8 @@ from simlab.progress import set_quiet
 
 #: verb -> (module, one-line help). Modules are imported only when their verb runs.
 VERBS: dict[str, tuple[str, str]] = {
-    "simulate": (
-        "simlab.cli.simulate",
-        "run replicas of one algorithm on one problem and noise law",
-    ),
+    "simulate": ("simlab.cli.simulate", "run replicas of one algorithm on one problem and noise law"),
+    "verify": ("simlab.cli.verify", "check the papers' claims and write the errata report"),
 }
 
 
