@@ -46,8 +46,11 @@ GAUSSIAN, PARETO, STABLE, STUDENT_T, CAUCHY, TWO_POINT = 0, 1, 2, 3, 4, 5
 COORDINATE, ISOTROPIC = 0, 1
 # problems
 QUADRATIC, NONCONVEX, CONSTRAINED_QUADRATIC = 0, 1, 2
-# algorithms
-SGD, GCLIP, CCLIP, NSGD = 0, 1, 2, 3
+# algorithms (codes >= ADAM keep state and may clip their input gradient first)
+SGD, GCLIP, CCLIP, NSGD, ADAM, RMSPROP, ADAGRAD, ADAGRAD_NORM, ADAM_NORM, ACCLIP = range(10)
+# algorithm parameter vector layout (``ap``)
+AP_BETA1, AP_BETA2, AP_EPS, AP_MOMENT, AP_B0, AP_CLIP_INPUT, AP_DELAYED = range(7)
+N_AP = 8
 # recorded metrics: the order of axis 1 of the driver's output
 METRICS = ("error", "grad_norm", "avg_error", "clip_fraction", "min_grad_mean", "distance")
 N_METRICS = len(METRICS)
@@ -472,9 +475,87 @@ def normalize_inplace(g):
 
 
 @njit(**_jit)
-def update(algorithm, x, g, step_size, threshold):
-    """One step ``x <- x - step_size * direction(g)``; returns True if the step was clipped."""
+def adaptive_step(algorithm, ap, x, g, step_size, state, k):
+    """The stateful methods; ``state`` is this replica's (rows x d) array, zero at k = 1.
+
+    - Adam (Kingma & Ba 2015, bias-corrected): m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2,
+      x -= eta (m / (1-b1^k)) / (sqrt(v / (1-b2^k)) + eps). State rows: m, v.
+    - RMSProp (Tieleman & Hinton 2012): v = b2 v + (1-b2) g^2, x -= eta g / (sqrt(v) + eps).
+    - AdaGrad (Duchi et al. 2011): v += g^2, x -= eta g / (sqrt(v) + eps).
+    - AdaGrad-Norm (Chezhegov et al. 2024; Ward et al. 2019): b^2 = b_{k-1}^2 + ||g||^2 with
+      b_0 = ``ap[AP_B0]``, x -= eta g / b_k; delayed: x -= eta g / b_{k-1} (the step size does
+      not see the current gradient). State: row 0, entry 0 holds b^2.
+    - Adam-Norm (Chezhegov et al. 2024): m = b1 m + (1-b1) g, b^2 = b2 b_{k-1}^2 + (1-b2)||g||^2,
+      x -= eta m / b_k (delayed: / b_{k-1}). State rows: m, then b^2 in row 1 entry 0.
+    - ACClip (Zhang et al. 2020, Algorithm 1): m = b1 m + (1-b1) g,
+      tau^a = b2 tau^a + (1-b2) |g|^a (per coordinate, a = ``ap[AP_MOMENT]``),
+      g_hat = min{tau / (|m| + eps), 1} m, x -= eta g_hat. State rows: m, tau^a.
+    Returns True if ACClip clipped a coordinate.
+    """
+    beta1 = ap[AP_BETA1]
+    beta2 = ap[AP_BETA2]
+    eps = ap[AP_EPS]
+    d = x.size
     clipped = False
+    if algorithm == ADAM:
+        c1 = 1.0 - beta1 ** k
+        c2 = 1.0 - beta2 ** k
+        for i in range(d):
+            state[0, i] = beta1 * state[0, i] + (1.0 - beta1) * g[i]
+            state[1, i] = beta2 * state[1, i] + (1.0 - beta2) * g[i] * g[i]
+            x[i] -= step_size * (state[0, i] / c1) / (math.sqrt(state[1, i] / c2) + eps)
+    elif algorithm == RMSPROP:
+        for i in range(d):
+            state[0, i] = beta2 * state[0, i] + (1.0 - beta2) * g[i] * g[i]
+            x[i] -= step_size * g[i] / (math.sqrt(state[0, i]) + eps)
+    elif algorithm == ADAGRAD:
+        for i in range(d):
+            state[0, i] += g[i] * g[i]
+            x[i] -= step_size * g[i] / (math.sqrt(state[0, i]) + eps)
+    elif algorithm == ADAGRAD_NORM or algorithm == ADAM_NORM:
+        row = 0 if algorithm == ADAGRAD_NORM else 1
+        previous = ap[AP_B0] ** 2 if k == 1 else state[row, 0]
+        gn2 = norm2(g) ** 2
+        if algorithm == ADAGRAD_NORM:
+            current = previous + gn2
+        else:
+            current = beta2 * previous + (1.0 - beta2) * gn2
+        state[row, 0] = current
+        scale = step_size / math.sqrt(previous if ap[AP_DELAYED] != 0.0 else current)
+        for i in range(d):
+            if algorithm == ADAM_NORM:
+                state[0, i] = beta1 * state[0, i] + (1.0 - beta1) * g[i]
+                x[i] -= scale * state[0, i]
+            else:
+                x[i] -= scale * g[i]
+    elif algorithm == ACCLIP:
+        moment = ap[AP_MOMENT]
+        for i in range(d):
+            state[0, i] = beta1 * state[0, i] + (1.0 - beta1) * g[i]
+            state[1, i] = beta2 * state[1, i] + (1.0 - beta2) * abs(g[i]) ** moment
+            tau = state[1, i] ** (1.0 / moment)
+            factor = tau / (abs(state[0, i]) + eps)
+            if factor < 1.0:
+                clipped = True
+            else:
+                factor = 1.0
+            x[i] -= step_size * factor * state[0, i]
+    return clipped
+
+
+@njit(**_jit)
+def update(algorithm, ap, x, g, step_size, threshold, state, k):
+    """One step ``x <- x - step_size * direction(g)``; returns True if the step was clipped.
+
+    The adaptive methods (codes >= ADAM) first clip their input gradient globally at
+    ``threshold`` when ``ap[AP_CLIP_INPUT]`` is set (the clipped AdaGrad/Adam-Norm of Chezhegov
+    et al. 2024), then take :func:`adaptive_step`.
+    """
+    clipped = False
+    if algorithm >= ADAM:
+        if ap[AP_CLIP_INPUT] != 0.0:
+            clipped = clip_global_inplace(g, threshold)
+        return adaptive_step(algorithm, ap, x, g, step_size, state, k) or clipped
     if algorithm == GCLIP:
         clipped = clip_global_inplace(g, threshold)
     elif algorithm == CCLIP:
@@ -507,7 +588,8 @@ def distance(a, b):
 @njit(parallel=True, **_jit)
 def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise_scales,
         problem, pp, parr, law, geometry, lp, scales,
-        algorithm, projected, averaging, track_min_grad, out, diverged_step):
+        algorithm, ap, state_rows, projected, averaging, track_min_grad,
+        out, diverged_step, final_x):
     """Run ``out.shape[0]`` replicas for ``K = step_sizes.size - 1`` steps.
 
     Step k = 1..K: ``g = grad f(x_{k-1}) + noise_k`` (noise scaled by ``noise_scales[k]``),
@@ -517,6 +599,8 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
     At each checkpoint k, ``out[r, :, c]`` holds the metrics of :data:`METRICS` at x_k.
     A replica whose iterate becomes non-finite at step k stops; ``diverged_step[r] = k`` and its
     later checkpoints hold +inf (errors, norms) and its clipped fraction so far.
+    ``final_x[r]`` receives the last iterate. Stateful algorithms get ``state_rows`` vectors of
+    state per replica, zero at the start.
     """
     replicas = out.shape[0]
     d = x0.size
@@ -530,6 +614,7 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
         x = x0.copy()
         x_bar = x0.copy()
         g = np.empty(d)
+        state = np.zeros((state_rows, d))
         clipped_steps = 0
         min_grad_sum = 0.0
         next_checkpoint = 0
@@ -544,7 +629,7 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
                 weight = 2.0 / (k + 1.0)
                 for i in range(d):
                     x_bar[i] += weight * (x[i] - x_bar[i])
-            clipped_steps += update(algorithm, x, g, step_sizes[k], thresholds[k])
+            clipped_steps += update(algorithm, ap, x, g, step_sizes[k], thresholds[k], state, k)
             if projected:
                 project(pp, x)
             finite = all_finite(x)
@@ -572,3 +657,4 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
                     next_checkpoint += 1
                 if not finite or next_checkpoint == n_checkpoints:
                     break
+        final_x[r, :] = x

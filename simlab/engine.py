@@ -10,7 +10,7 @@ progress bar runs the replicas in chunks). A non-finite iterate is recorded, nev
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -49,7 +49,7 @@ class Result:
     without averaging), ``clip_fraction`` the fraction of steps 1..k that clipped,
     ``min_grad_mean`` (1/k) sum_{j<k} min{||grad f(x_j)||, ||grad f(x_j)||^2} (Theorem 2's
     quantity), ``distance`` ||x_k - x*||. A replica that diverged at step s holds +inf from s on;
-    ``diverged_step[r]`` is s (0 if it never diverged).
+    ``diverged_step[r]`` is s (0 if it never diverged). ``final_iterates`` holds x_K per replica.
     """
 
     params: dict
@@ -57,7 +57,7 @@ class Result:
     metrics: dict[str, np.ndarray]
     diverged_step: np.ndarray
     quantiles: tuple[float, ...] = DEFAULT_QUANTILES
-    final_state: dict = field(default_factory=dict)
+    final_iterates: np.ndarray | None = None
 
     @property
     def replicas(self) -> int:
@@ -162,6 +162,8 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
 
     out = np.empty((replicas, len(METRICS), checkpoints.size))
     diverged_step = np.zeros(replicas, dtype=np.int64)
+    final_x = np.empty((replicas, problem.dim))
+    algorithm_params = algorithm.parameters()
     chunk = chunk or max(1, min(replicas, 2_000_000 // max(1, steps * problem.dim)))
     starts = range(0, replicas, chunk)
     bar = progress(starts, total=len(starts), desc=f"{algorithm.name} x{replicas}",
@@ -170,8 +172,9 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
         stop = min(replicas, start + chunk)
         kernels.run(x0, key, replica_offset + start, checkpoints, step_sizes, thresholds,
                     noise_scales, code, params, arrays, noise.code, geometry, law_params, scales,
-                    algorithm.code, projected, algorithm.averaging, True,
-                    out[start:stop], diverged_step[start:stop])
+                    algorithm.code, algorithm_params, algorithm.state_rows, projected,
+                    algorithm.averaging, True, out[start:stop], diverged_step[start:stop],
+                    final_x[start:stop])
     parameters = {
         "problem": problem.name, "dim": problem.dim, "noise": noise.describe(),
         "geometry": noise.geometry, "noise_scale": noise.scale, "algorithm": algorithm.name,
@@ -180,4 +183,4 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
         "threads": numba.get_num_threads(), "float": "float64, 52-bit uniforms",
     }
     metrics = {name: out[:, i, :] for i, name in enumerate(METRICS)}
-    return Result(parameters, checkpoints, metrics, diverged_step)
+    return Result(parameters, checkpoints, metrics, diverged_step, final_iterates=final_x)

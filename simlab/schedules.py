@@ -161,9 +161,16 @@ def default_schedule(problem, noise, algorithm, steps: int, alpha: float) -> Sch
     proj-gclip: Theorem 4 (Appendix D). gclip/cclip on a strongly convex problem: Theorem 4/8's
     schedule with G (or B) from the law; gclip on the non-convex problem: Theorem 2 (Appendix C).
     sgd: ``4/(mu(k+1))`` if strongly convex, else ``1/(4L)``. nsgd: ``1/(L sqrt(k))``.
+    Adaptive methods: a constant step (1 for the AdaGrad family, whose step is divided by a
+    growing sum; 0.1 otherwise) and, for the clipped variants, ``tau = max{1, sigma}``; the
+    experiments tune them on stated grids.
     """
     mu, L = problem.strong_convexity, problem.smoothness
     name = algorithm.name
+    if algorithm.state_rows > 0:  # the adaptive methods: no theorem here fixes their schedule
+        step = 1.0 if "adagrad" in name else 0.1
+        return constant(step, max(1.0, noise.sigma(alpha, problem.dim)) if algorithm.clips
+                        else math.inf)
     if name == "proj-gclip":
         return theorem4(assumption4_G(problem, noise, alpha), alpha, mu)
     if name in ("gclip", "cclip") and mu > 0:

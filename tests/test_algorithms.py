@@ -100,3 +100,79 @@ def test_global_clip_check_rejects_wrong_operators(wrong):
     with pytest.raises(AssertionError):
         check_global_clip(wrong, np.array([3.0, -4.0, 0.5]), 1.0)
         check_global_clip(wrong, np.array([0.3, -0.4]), 1.0)
+
+
+# --------------------------------------------------------------------------- conformance
+def _steps(name, gradients, step_size=0.1, threshold=np.inf, **params):
+    """Apply the engine's update kernel for ``name`` to the given gradient sequence (d = 1,
+    x0 = 0) and return the iterates: hand-computed steps are compared with these."""
+    from simlab import _kernels as kernels
+
+    algorithm = simlab.make_algorithm(name, **params)
+    x = np.zeros(1)
+    state = np.zeros((max(algorithm.state_rows, 1), 1))
+    ap = algorithm.parameters()
+    path = []
+    for k, g in enumerate(gradients, start=1):
+        kernels.update(algorithm.code, ap, x, np.array([g], dtype=float), step_size, threshold,
+                       state, k)
+        path.append(x[0])
+    return np.array(path)
+
+
+def test_adam_two_steps_by_hand():
+    b1, b2, eps, lr = 0.9, 0.999, 1e-8, 0.1
+    m1, v1 = 0.1 * 2.0, 0.001 * 4.0
+    x1 = -lr * (m1 / 0.1) / (np.sqrt(v1 / 0.001) + eps)  # = -lr * 2/2
+    m2, v2 = b1 * m1 + 0.1 * (-1.0), b2 * v1 + 0.001 * 1.0
+    x2 = x1 - lr * (m2 / (1 - b1 ** 2)) / (np.sqrt(v2 / (1 - b2 ** 2)) + eps)
+    np.testing.assert_allclose(_steps("adam", [2.0, -1.0]), [x1, x2], rtol=1e-12)
+
+
+def test_acclip_two_steps_by_hand():
+    """Algorithm 1 of Zhang et al. 2020 with beta1 = 0.9, beta2 = 0.99, alpha = 1, eps = 1e-5."""
+    m1 = 0.1 * 4.0
+    t1 = 0.01 * 4.0                     # tau_1^1 = (1 - beta2)|g_1|
+    x1 = -0.1 * min(t1 / (abs(m1) + 1e-5), 1.0) * m1
+    m2 = 0.9 * m1 + 0.1 * 1.0
+    t2 = 0.99 * t1 + 0.01 * 1.0
+    x2 = x1 - 0.1 * min(t2 / (abs(m2) + 1e-5), 1.0) * m2
+    np.testing.assert_allclose(_steps("acclip", [4.0, 1.0]), [x1, x2], rtol=1e-12)
+
+
+def test_adagrad_norm_plain_and_delayed_by_hand():
+    b0 = 0.5
+    plain = [-1.0 * 3.0 / np.sqrt(b0 ** 2 + 9.0)]
+    plain.append(plain[0] - 1.0 * 4.0 / np.sqrt(b0 ** 2 + 9.0 + 16.0))
+    np.testing.assert_allclose(_steps("adagrad-norm", [3.0, 4.0], 1.0, b0=b0), plain, rtol=1e-12)
+    delayed = [-3.0 / b0]
+    delayed.append(delayed[0] - 4.0 / np.sqrt(b0 ** 2 + 9.0))
+    np.testing.assert_allclose(_steps("adagrad-norm-delayed", [3.0, 4.0], 1.0, b0=b0), delayed,
+                               rtol=1e-12)
+
+
+def test_clipped_adam_norm_clips_its_input_by_hand():
+    b0, tau = 1.0, 2.0
+    g1 = 2.0                                  # 10 clipped to 2
+    m1 = 0.1 * g1
+    b1sq = 0.999 * b0 ** 2 + 0.001 * g1 ** 2
+    expected = -0.1 * m1 / np.sqrt(b1sq)
+    got = _steps("clip-adam-norm", [10.0], 0.1, tau, b0=b0)
+    np.testing.assert_allclose(got, [expected], rtol=1e-12)
+    unclipped = _steps("adam-norm", [10.0], 0.1, tau, b0=b0)
+    assert abs(unclipped[0] - expected) > 1e-3  # the check would catch a missing clip
+
+
+def test_rmsprop_and_adagrad_by_hand():
+    np.testing.assert_allclose(_steps("rmsprop", [2.0], 0.1),
+                               [-0.1 * 2.0 / (np.sqrt(0.01 * 4.0) + 1e-8)], rtol=1e-12)
+    np.testing.assert_allclose(_steps("adagrad", [2.0, 2.0], 1.0),
+                               [-2.0 / (2.0 + 1e-8),
+                                -2.0 / (2.0 + 1e-8) - 2.0 / (np.sqrt(8.0) + 1e-8)], rtol=1e-12)
+
+
+def test_bad_hyper_parameters():
+    for params in ({"beta1": 1.0}, {"beta2": -0.1}, {"eps": -1.0}, {"moment": 0.0},
+                   {"b0": 0.0}, {"lr": 1.0}):
+        with pytest.raises(InputError):
+            simlab.make_algorithm("adam", **params)
