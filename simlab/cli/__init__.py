@@ -28,6 +28,7 @@ from simlab.progress import set_quiet
 VERBS: dict[str, tuple[str, str]] = {
     "simulate": ("simlab.cli.simulate", "run replicas of one algorithm on one problem and noise law"),
     "verify": ("simlab.cli.verify", "check the papers' claims and write the errata report"),
+    "rates": ("simlab.cli.rates", "convergence-rate slopes: measured (bootstrap CI) vs predicted by the theorems"),
 }
 
 
