@@ -174,6 +174,17 @@ def verdict(predicted: float, ci_low: float, ci_high: float,
     return "agrees" if ci_low - tolerance <= predicted <= ci_high + tolerance else "disagrees"
 
 
+def upper_bound_verdict(predicted: float, ci_low: float,
+                        tolerance: float = SLOPE_TOLERANCE) -> str:
+    """For the exponent of an upper bound: "consistent" unless the whole interval lies above the
+    predicted slope by more than ``tolerance`` (the quantity decays more slowly than the bound
+    allows), then "violated"; "undetermined" without an interval. A steeper measured slope is
+    consistent with a bound: the bound is then not tight for this law."""
+    if not all(math.isfinite(v) for v in (predicted, ci_low)):
+        return "undetermined"
+    return "violated" if ci_low - tolerance > predicted else "consistent"
+
+
 def block_means(values, block_size: int) -> np.ndarray:
     """Sample means of consecutive disjoint blocks of ``block_size`` replicas (the remainder is
     dropped). Their median is well defined even when the mean of the law is infinite."""

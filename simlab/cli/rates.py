@@ -50,8 +50,8 @@ def _number(value, digits: int = 3) -> str:
 
 def render(rows: list[dict]) -> str:
     header = ("| experiment | theorem | algorithm | noise | alpha | statistic | x | predicted | "
-              "measured | 95% CI | verdict | in-regime bound | replicas | steps |")
-    lines = [header, "|" + "---|" * 14]
+              "measured | 95% CI | verdict | bound | in-regime bound | replicas | steps |")
+    lines = [header, "|" + "---|" * 15]
     for row in rows:
         regime = "" if row.get("regime_slope") is None else (
             f"{_number(row['regime_slope'])} ({row['regime_verdict']})")
@@ -60,8 +60,11 @@ def render(rows: list[dict]) -> str:
             f"{row['alpha']:g} | {row['statistic']} | {row['x']} | "
             f"{_number(row['predicted_slope'])} | {_number(row['measured_slope'])} | "
             f"[{_number(row['ci_low'])}, {_number(row['ci_high'])}] | {row['verdict']} | "
-            f"{regime} | {row['replicas']} | {row['steps']} |")
+            f"{row.get('bound_holds') or ''} | {regime} | {row['replicas']} | {row['steps']} |")
     lines.append("")
     lines.append(f"verdict: 'agrees' when the predicted slope lies in the 95% bootstrap interval "
-                 f"widened by {SLOPE_TOLERANCE:g}. Regimes and quantities: --json.")
+                 f"widened by {SLOPE_TOLERANCE:g}; bound: 'consistent' unless the measured "
+                 "slope is shallower than the upper bound's by more than that. In-regime bound: "
+                 "the exponent of the same bound in the regime the run is in. Regimes, "
+                 "quantities and statistics: --json.")
     return "\n".join(lines)

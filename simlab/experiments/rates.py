@@ -126,6 +126,7 @@ class Row:
     regime_slope: float | None = None
     regime_verdict: str | None = None
     law_slope: float | None = None
+    bound_holds: str | None = None
     extra: dict = field(default_factory=dict)
     points: dict = field(default_factory=dict)
 
@@ -274,9 +275,14 @@ def theorem2_asymptotic_K(alpha: float) -> float:
 
 
 # ----------------------------------------------------------------------------- experiments
-def _fit_row(fit: analysis.SlopeFit, predicted: float, **fields) -> Row:
+def _fit_row(fit: analysis.SlopeFit, predicted: float, *, upper_bound: bool = True,
+             **fields) -> Row:
+    """A row from a fit. ``upper_bound``: the prediction is the exponent of an upper bound, so
+    ``bound_holds`` says whether the data are consistent with it (no slope shallower than it)."""
     regime_slope = fields.pop("regime_slope", None)
     return Row(predicted_slope=float(predicted), measured_slope=fit.slope, ci_low=fit.ci_low,
+               bound_holds=analysis.upper_bound_verdict(predicted, fit.ci_low)
+               if upper_bound else None,
                ci_high=fit.ci_high,
                verdict=analysis.verdict(predicted, fit.ci_low, fit.ci_high),
                regime_slope=regime_slope,
@@ -448,7 +454,7 @@ def sgd_failure_experiment(budget: Budget, seed: int = 0):
                           "mean is finite; block means level off only once blocks hold the "
                           "rare errors near that bound")
             rows.append(_fit_row(
-                fit, predicted, experiment="sgd-failure",
+                fit, predicted, upper_bound=False, experiment="sgd-failure",
                 theorem="Remark after Assumption 1", algorithm=name, noise=noise.describe(),
                 alpha=alpha,
                 quantity="median over blocks of the mean of f(x_K) - f* over R replicas",
@@ -559,10 +565,14 @@ def plot_experiment(name: str, rows: list[Row]):
     from simlab.plotting import new_figure, save, slope_guide
 
     panels = sorted({(row.noise.split("(")[0], row.algorithm) for row in rows})
-    fig, axes = new_figure(ncols=len(panels))
+    ncols = min(2, len(panels))
+    fig, axes = new_figure(ncols=ncols, nrows=math.ceil(len(panels) / ncols))
+    axes = [list(axes.ravel())]
     colours = dict(zip(sorted({row.alpha for row in rows}),
                        _colours(len({row.alpha for row in rows})), strict=True))
-    for ax, (law, algorithm) in zip(axes[0], panels, strict=True):
+    for ax in axes[0][len(panels):]:
+        ax.set_visible(False)
+    for ax, (law, algorithm) in zip(axes[0], panels, strict=False):
         for row in rows:
             if row.noise.split("(")[0] != law or row.algorithm != algorithm:
                 continue
