@@ -177,12 +177,14 @@ def verdict(predicted: float, ci_low: float, ci_high: float,
 def upper_bound_verdict(predicted: float, ci_low: float,
                         tolerance: float = SLOPE_TOLERANCE) -> str:
     """For the exponent of an upper bound: "consistent" unless the whole interval lies above the
-    predicted slope by more than ``tolerance`` (the quantity decays more slowly than the bound
-    allows), then "violated"; "undetermined" without an interval. A steeper measured slope is
-    consistent with a bound: the bound is then not tight for this law."""
+    predicted slope by more than ``tolerance`` (over the window the quantity decays more slowly
+    than the bound's rate), then "shallower"; "undetermined" without an interval. "shallower" is
+    not a proof that the bound fails (its constant may still cover the window), only that the
+    window is not in the bound's asymptotic regime or the bound is wrong. A steeper measured
+    slope is consistent with a bound: the bound is then not tight for this law."""
     if not all(math.isfinite(v) for v in (predicted, ci_low)):
         return "undetermined"
-    return "violated" if ci_low - tolerance > predicted else "consistent"
+    return "shallower" if ci_low - tolerance > predicted else "consistent"
 
 
 def block_means(values, block_size: int) -> np.ndarray:

@@ -79,13 +79,13 @@ class Budget:
     name: str
     alphas: tuple[float, ...]
     laws: tuple[str, ...] = LAWS
-    theorem4_steps: int = 5000
-    theorem4_replicas: int = 300
+    theorem4_steps: int = 3000
+    theorem4_replicas: int = 1000
     theorem2_decades: float = 1.0
     theorem2_points: int = 4
     theorem2_replicas: int = 32
     sgd_replicas: int = 32_768
-    sgd_steps: int = 100
+    sgd_steps: int = 30
     dims: tuple[int, ...] = (8, 32, 128)
     dims_steps: int = 1000
     dims_replicas: int = 40
@@ -95,9 +95,9 @@ class Budget:
 QUICK = Budget("quick", (1.2, 1.4, 1.6, 1.8, 2.0))
 FULL = Budget("full", tuple(round(1.1 + 0.1 * i, 1) for i in range(10)),
               theorem4_steps=20_000, theorem4_replicas=600,
-              theorem2_decades=1.5, theorem2_points=6, theorem2_replicas=128,
-              sgd_replicas=262_144, sgd_steps=100,
-              dims=(10, 30, 100, 300, 1000), dims_steps=2000, dims_replicas=64, resamples=1000)
+              theorem2_decades=1.5, theorem2_points=6, theorem2_replicas=64,
+              sgd_replicas=131_072, sgd_steps=30,
+              dims=(10, 30, 100, 300, 1000), dims_steps=1000, dims_replicas=32, resamples=1000)
 BUDGETS = {"quick": QUICK, "full": FULL}
 
 
