@@ -169,9 +169,13 @@ def test_dimension_experiment_predictions_come_from_theory():
     rows = rates.dimension_experiment(TINY, seed=0)
     _check_rows(rows, "dimension", 8)
     for row in rows:
-        expected = (theory.corollary7_d_exponent(row.alpha) if row.algorithm == "proj-gclip"
+        gclip = row.algorithm == rates.AVG_GCLIP.name
+        expected = (theory.corollary7_d_exponent(row.alpha) if gclip
                     else theory.theorem8_d_exponent(row.alpha))
         assert row.predicted_slope == pytest.approx(expected)
+        tail = rates.tail_index_for(row.noise.split("(")[0], row.alpha)
+        assert row.law_slope == pytest.approx(1 + (2 - min(tail, 2)) / row.alpha if gclip
+                                              else 1.0)
         assert row.window == [4.0, 64.0]
         assert len(row.extra["clip_fraction_per_d"]) == 3
 
