@@ -68,7 +68,6 @@ LAWS = ("pareto", "stable")
 EXPERIMENTS = ("theorem4", "theorem2", "sgd-failure", "dimension")
 
 
-
 @dataclass(frozen=True)
 class Budget:
     """Grid and sample sizes of one mode (quick, full, or a test's tiny one)."""
@@ -100,7 +99,19 @@ BUDGETS = {"quick": QUICK, "full": FULL}
 
 @dataclass
 class Row:
-    """One line of the ``rates`` table (see :func:`run_rates`)."""
+    """One line of the ``rates`` table.
+
+    ``predicted_slope`` is the exponent :mod:`simlab.theory` derives from the theorem's bound;
+    ``measured_slope`` the least-squares log-log slope of ``statistic`` over replicas against
+    ``x`` in ``window`` (fixed per experiment), with the 95% bootstrap interval
+    ``[ci_low, ci_high]``; ``verdict`` is :func:`simlab.analysis.verdict` and ``bound_holds``
+    :func:`simlab.analysis.upper_bound_verdict` (None where the prediction is not a bound).
+    ``why`` says why the statistic matches what the theorem bounds. ``regime`` says which terms
+    of the schedule or which mechanism is in charge over the window; ``regime_slope`` is the
+    exponent of the same bound in that regime (Theorem 2) and ``law_slope`` the exponent the
+    law's actual tail index implies (Theorem 4, dimension). ``points`` holds the fitted
+    (x, y) for the figure.
+    """
 
     experiment: str
     theorem: str
