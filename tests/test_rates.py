@@ -141,9 +141,10 @@ def test_theorem4_experiment_gaussian_row_has_slope_minus_one():
 
 def test_theorem2_experiment_runs_in_the_stated_regime():
     rows = rates.theorem2_experiment(TINY, seed=0)
-    _check_rows(rows, "theorem2", 4)
+    _check_rows(rows, "theorem2", 8)
     for row in rows:
-        assert row.regime == f"tau = {rates._TAU_TERMS[3]}, eta = {rates._ETA_TERMS[2]}"
+        assert row.regime == (f"{row.extra['start']}; tau = {rates._TAU_TERMS[3]}, "
+                              f"eta = {rates._ETA_TERMS[2]}")
         assert row.regime_slope == pytest.approx(-(row.alpha - 1) / (3 * row.alpha - 2))
         assert row.extra["asymptotic_regime_from_K"] > row.steps
         # the measured average decays at least as fast as the in-regime bound allows

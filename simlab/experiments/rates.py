@@ -79,7 +79,7 @@ class Budget:
     theorem4_replicas: int = 1000
     theorem2_decades: float = 1.0
     theorem2_points: int = 4
-    theorem2_replicas: int = 32
+    theorem2_replicas: int = 16
     sgd_replicas: int = 32_768
     sgd_steps: int = 30
     dims: tuple[int, ...] = (8, 32, 128)
@@ -349,15 +349,22 @@ def theorem4_experiment(budget: Budget, seed: int = 0):
 
 #: Theorem 2's problem: one coordinate of x^2/2 + 2 sin^2(x - 1), L = 5, spurious stationary points
 THEOREM2_PROBLEM = dict(mu=1.0, wave=2.0, center=1.0)
+#: two starting points: x_0 = 0 (F0 = 1.92: the descent term F0/(eta K) of the bound is in charge
+#: over feasible K) and x_0 = x* + 0.01 (F0 = 2.5e-4: the noise terms are)
+THEOREM2_STARTS = {"x0=0": 0.0, "x0=x*+0.01": 1.01}
 
 
 def theorem2_experiment(budget: Budget, seed: int = 0):
     """Rows of the Theorem 2 experiment: a sweep over K from :func:`theorem2_first_K` over
-    ``budget.theorem2_decades`` decades (window: the whole sweep)."""
+    ``budget.theorem2_decades`` decades (window: the whole sweep), from each start of
+    :data:`THEOREM2_STARTS` (the same random streams for both)."""
     problem = NonConvex(dim=1, **THEOREM2_PROBLEM)
     rows = []
-    cells = [(law, alpha) for law in budget.laws for alpha in budget.alphas]
-    for law, alpha in progress(cells, desc="theorem2"):
+    cells = [(law, alpha, start) for law in budget.laws for alpha in budget.alphas
+             for start in THEOREM2_STARTS]
+    for law, alpha, start in progress(cells, desc="theorem2"):
+        x0 = np.full(problem.dim, THEOREM2_STARTS[start])
+        F0 = problem.initial_gap(x0)
         sigma = theorem2_sigma(alpha)
         noise = noise_law(law, alpha, "isotropic", sigma)
         first = theorem2_first_K(alpha, sigma)
@@ -368,21 +375,22 @@ def theorem2_experiment(budget: Budget, seed: int = 0):
         for j, steps in enumerate(horizons):
             steps = int(steps)
             terms.add(theorem2_terms(problem.smoothness, sigma, alpha, steps))
-            schedule = theorem2(problem.smoothness, sigma, alpha, steps, problem.initial_gap())
+            schedule = theorem2(problem.smoothness, sigma, alpha, steps, F0)
             result = simulate(problem, noise, "gclip", schedule, steps=steps,
-                              replicas=budget.theorem2_replicas,
+                              replicas=budget.theorem2_replicas, x0=x0,
                               seed=cell_seed(seed, "theorem2", law, alpha), checkpoints=[steps],
                               alpha=alpha, show_progress=False)
             values[:, j] = result.metrics["min_grad_mean"][:, -1]
         fit = analysis.bootstrap_slope(horizons, values, "mean", resamples=budget.resamples,
-                                       seed=cell_seed(seed, "boot2", law, alpha))
+                                       seed=cell_seed(seed, "boot2", law, alpha, start))
         if len(terms) == 1:
             tau_term, eta_term = terms.pop()
-            regime = f"tau = {tau_term}, eta = {eta_term}"
+            regime = f"{start}; tau = {tau_term}, eta = {eta_term}"
             regime_slope = theorem2_regime_exponent(alpha, tau_term, eta_term)
             term_exponents = theorem2_term_exponents(alpha, tau_term, eta_term)
         else:
-            regime = "mixed: " + "; ".join(f"tau = {t}, eta = {e}" for t, e in sorted(terms))
+            regime = f"{start}; mixed: " + "; ".join(
+                f"tau = {t}, eta = {e}" for t, e in sorted(terms))
             regime_slope = term_exponents = None
         rows.append(_fit_row(
             fit, theory.theorem2_exponent(alpha, "appendix"), regime_slope=regime_slope,
@@ -393,8 +401,8 @@ def theorem2_experiment(budget: Budget, seed: int = 0):
                 "finite horizon (clipped steps), so its replica mean has a finite variance",
             steps=int(horizons[-1]), x="K", window=[float(horizons[0]), float(horizons[-1])],
             regime=regime,
-            extra={"sigma": sigma, "tail_index": noise.tail_index, "horizons": horizons.tolist(),
-                   "term_exponents_in_regime": term_exponents,
+            extra={"start": start, "F0": F0, "sigma": sigma, "tail_index": noise.tail_index,
+                   "horizons": horizons.tolist(), "term_exponents_in_regime": term_exponents,
                    "asymptotic_regime_from_K": theorem2_asymptotic_K(alpha)}))
     return rows
 
@@ -594,7 +602,7 @@ def plot_experiment(name: str, rows: list[Row]):
     predicted slope dashed beside each; returns the path of ``figures/rates-<name>.png``."""
     from simlab.plotting import new_figure, save, slope_guide
 
-    panels = sorted({(row.noise.split("(")[0], row.algorithm) for row in rows})
+    panels = sorted({_panel(row) for row in rows})
     ncols = min(2, len(panels))
     fig, axes = new_figure(ncols=ncols, nrows=math.ceil(len(panels) / ncols))
     axes = [list(axes.ravel())]
@@ -602,9 +610,9 @@ def plot_experiment(name: str, rows: list[Row]):
                        _colours(len({row.alpha for row in rows})), strict=True))
     for ax in axes[0][len(panels):]:
         ax.set_visible(False)
-    for ax, (law, algorithm) in zip(axes[0], panels, strict=False):
+    for ax, panel in zip(axes[0], panels, strict=False):
         for row in rows:
-            if row.noise.split("(")[0] != law or row.algorithm != algorithm:
+            if _panel(row) != panel:
                 continue
             colour = colours[row.alpha]
             if name == "theorem4":
@@ -620,12 +628,17 @@ def plot_experiment(name: str, rows: list[Row]):
             slope_guide(ax, x_window, anchor, row.predicted_slope, color=colour)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_title(f"{algorithm}, {law} noise", fontsize=9)
+        ax.set_title(", ".join(part for part in (panel[1], f"{panel[0]} noise", panel[2])
+                               if part), fontsize=9)
         ax.set_xlabel(_XLABEL[name])
         ax.set_ylabel(_YLABEL[name])
         ax.plot([], [], linestyle="--", color="grey", label="predicted slope")
         ax.legend(title="measured slope", fontsize=7)
     return save(fig, f"rates-{name}")
+
+
+def _panel(row: Row) -> tuple[str, str, str]:
+    return row.noise.split("(")[0], row.algorithm, row.extra.get("start", "")
 
 
 _XLABEL = {"theorem4": "step k", "theorem2": "horizon K", "sgd-failure": "replicas R per block",
