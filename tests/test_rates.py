@@ -147,8 +147,17 @@ def test_theorem2_experiment_runs_in_the_stated_regime():
                               f"eta = {rates._ETA_TERMS[2]}")
         assert row.regime_slope == pytest.approx(-(row.alpha - 1) / (3 * row.alpha - 2))
         assert row.extra["asymptotic_regime_from_K"] > row.steps
-        # the measured average decays at least as fast as the in-regime bound allows
-        assert row.bound_holds == "consistent"
+        # from x0 = 0 the descent term is in charge: the average decays faster than the bound
+        if row.extra["start"] == "x0=0":
+            assert row.bound_holds == "consistent"
+            assert row.measured_slope < row.regime_slope - 0.1
+    # from near x* with Gaussian noise (alpha = 2) the variance term is in charge: the in-regime
+    # bound's slope -1/4, not the theorem's -1/2 (8 replicas, but each a time average over
+    # thousands of steps: the bootstrap interval is narrow)
+    gaussian = next(r for r in rows if r.noise.startswith("stable(2")
+                    and r.extra["start"] != "x0=0")
+    assert gaussian.regime_verdict == "agrees"
+    assert gaussian.verdict == "disagrees"
 
 
 def test_sgd_failure_uses_the_same_draws_and_gclip_stays_bounded():
