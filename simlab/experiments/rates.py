@@ -91,7 +91,7 @@ class Budget:
 QUICK = Budget("quick", (1.2, 1.4, 1.6, 1.8, 2.0))
 FULL = Budget("full", tuple(round(1.1 + 0.1 * i, 1) for i in range(10)),
               theorem4_steps=20_000, theorem4_replicas=600,
-              theorem2_decades=1.5, theorem2_points=6, theorem2_replicas=64,
+              theorem2_decades=1.5, theorem2_points=6, theorem2_replicas=32,
               sgd_replicas=131_072, sgd_steps=30,
               dims=(10, 30, 100, 300, 1000), dims_steps=1000, dims_replicas=32, resamples=1000)
 BUDGETS = {"quick": QUICK, "full": FULL}
