@@ -76,14 +76,14 @@ class Budget:
     alphas: tuple[float, ...]
     laws: tuple[str, ...] = LAWS
     theorem4_steps: int = 3000
-    theorem4_replicas: int = 1000
+    theorem4_replicas: int = 800
     theorem2_decades: float = 1.0
     theorem2_points: int = 4
     theorem2_replicas: int = 16
     sgd_replicas: int = 32_768
     sgd_steps: int = 30
     dims: tuple[int, ...] = (8, 32, 128)
-    dims_steps: int = 1000
+    dims_steps: int = 700
     dims_replicas: int = 40
     resamples: int = 200
 
