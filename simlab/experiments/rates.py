@@ -626,6 +626,9 @@ def plot_experiment(name: str, rows: list[Row]):
             x_window = np.asarray(row.points["x"])
             anchor = float(row.points["y"][0])
             slope_guide(ax, x_window, anchor, row.predicted_slope, color=colour)
+            if row.regime_slope is not None:  # the same bound in the regime the run is in
+                ax.plot(x_window, anchor * (x_window / x_window[0]) ** row.regime_slope,
+                        linestyle=":", linewidth=1.2, color=colour)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(", ".join(part for part in (panel[1], f"{panel[0]} noise", panel[2])
@@ -633,6 +636,8 @@ def plot_experiment(name: str, rows: list[Row]):
         ax.set_xlabel(_XLABEL[name])
         ax.set_ylabel(_YLABEL[name])
         ax.plot([], [], linestyle="--", color="grey", label="predicted slope")
+        if any(row.regime_slope is not None for row in rows if _panel(row) == panel):
+            ax.plot([], [], linestyle=":", color="grey", label="bound's slope in the run's regime")
         ax.legend(title="measured slope", fontsize=7)
     return save(fig, f"rates-{name}")
 
