@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 reproduce: $(VENV)/.installed
-	$(VENV)/bin/simlab simulate
+	$(VENV)/bin/simlab reproduce --quick
 
 test: $(VENV)/.installed
 	$(PY) -m pytest

@@ -40,13 +40,16 @@ def new_figure(ncols: int = 1, nrows: int = 1, **kwargs):
         )
 
 
-def save(fig, name: str) -> Path:
-    """Save ``fig`` as ``figures_dir()/name.png`` and close it; returns the path."""
+def save(fig, name: str, caption: str | None = None) -> Path:
+    """Save ``fig`` as ``figures_dir()/name.png`` and close it; returns the path. A one-line
+    ``caption`` is stored beside it (``name.txt``) for the report's list of figures."""
     path = figures_dir() / f"{name}.png"
     with plt.rc_context(STYLE):
         fig.tight_layout()
         fig.savefig(path)
     plt.close(fig)
+    if caption:
+        path.with_suffix(".txt").write_text(caption.strip() + "\n")
     return path
 
 

@@ -7,6 +7,7 @@ nothing is typed in twice. The exponents are computed with
 :func:`simlab.claims.checks.exponent_of` from the bound's terms after substituting the
 theorem's step size and threshold.
 
+Results are cached (the arguments are hashable: numbers, sympy expressions, strings).
 Internally alpha is written ``1 + a`` with ``a > 0`` so that sympy can decide the Max/Min of
 exponents (for example ``Max(0, -alpha/(3 alpha - 2)) = 0``); the result is mapped back to alpha.
 
@@ -16,6 +17,8 @@ and thresholds are as printed in the extracted text.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import sympy as sp
 
@@ -38,8 +41,12 @@ def _with_alpha(build, alpha):
         if not (1 < value <= 2):
             raise ValueError(f"alpha must lie in (1, 2], got {alpha}")
         return float(build(value))
-    out = build(1 + _A)
-    return sp.simplify(sp.sympify(out).subs(_A, alpha - 1))
+    out = sp.sympify(build(1 + _A)).subs(_A, alpha - 1)
+    # simplify is slow on unevaluated Max/Min (a piecewise exponent); simplify their pieces only
+    if out.has(sp.Max, sp.Min):
+        return out.replace(lambda e: isinstance(e, (sp.Max, sp.Min)),
+                           lambda e: e.func(*[sp.simplify(arg) for arg in e.args]))
+    return sp.simplify(out)
 
 
 # ----------------------------------------------------------------------------- Theorem 2
@@ -78,6 +85,7 @@ def theorem2_bound(alpha, tau, eta):
             + L * eta * sigma ** alpha * tau ** (2 - alpha))
 
 
+@cache
 def theorem2_exponent(alpha=ALPHA, version: str = "appendix"):
     """Exponent of K of (1/K) sum_k E[min{||grad f(x_k)||, ||grad f(x_k)||^2}] implied by the
     proof's bound after substituting Theorem 2's printed tau and eta (``version`` main/appendix).
@@ -94,19 +102,23 @@ def theorem2_exponent(alpha=ALPHA, version: str = "appendix"):
 # ----------------------------------------------------------------------------- Theorem 4 / 8
 def theorem4_terms(alpha, tau_power):
     """The per-step error of the proof of Theorem 4 (App. D) multiplied by the weight k, with
-    eta_k = 4/(mu(k+1)) and tau_k = G k^p (reconstructed from the proof; Lemma 9):
+    eta_k = 4/(mu(k+1)) and tau_k = G k^p (reconstructed from the proof; Lemma 9). From
+    D_k <= (1 - mu eta_k/2) D_(k-1) - 2 eta_k (f - f*) + eta_k^2 E||g_hat||^2
+    + (2 eta_k/mu) ||E g_hat - grad f||^2 (bias split by 2<b, x-x*> <= (mu/2)|x-x*|^2
+    + (2/mu)|b|^2), divided by 2 eta_k and multiplied by k:
 
-        k eta_k G^a tau_k^(2-a)            (variance, E||g_hat||^2 <= G^a tau^(2-a))
-      + k (2/mu) G^(2a) tau_k^(2-2a)       (bias, ||E g_hat - grad f||^2 <= G^(2a) tau^(-2(a-1)))
+        k eta_k G^a tau_k^(2-a) / 2        (variance, E||g_hat||^2 <= G^a tau^(2-a))
+      + k G^(2a) tau_k^(2-2a) / mu         (bias, ||E g_hat - grad f||^2 <= G^(2a) tau^(-2(a-1)))
 
     With p = 1/alpha both are of order k^((2-alpha)/alpha), the sum the proof bounds.
     """
     eta_k = 4 / (mu * (k + 1))
     tau_k = G * k ** tau_power
-    return (k * eta_k * G ** alpha * tau_k ** (2 - alpha)
-            + k * 2 / mu * G ** (2 * alpha) * tau_k ** (2 - 2 * alpha))
+    return (k * eta_k * G ** alpha * tau_k ** (2 - alpha) / 2
+            + k / mu * G ** (2 * alpha) * tau_k ** (2 - 2 * alpha))
 
 
+@cache
 def theorem4_exponent(alpha=ALPHA, tau_power=None):
     """Exponent of k of E f(x_bar_k) - f* for proj-GClip with tau_k = G k^p (default
     p = 1/alpha, the schedule of Appendix D; the main text prints p = alpha - 1).
@@ -122,6 +134,7 @@ def theorem4_exponent(alpha=ALPHA, tau_power=None):
     return _with_alpha(build, alpha)
 
 
+@cache
 def theorem4_best_tau_power(alpha=ALPHA):
     """The p in tau_k = G k^p that balances the variance and bias terms of
     :func:`theorem4_terms` (solved by sympy): 1/alpha."""
@@ -135,12 +148,14 @@ def theorem4_best_tau_power(alpha=ALPHA):
     return _with_alpha(build, alpha)
 
 
+@cache
 def corollary7_d_exponent(alpha=ALPHA):
     """Exponent of d of Corollary 7's bound 16 ||B||_alpha^2 / (mu (k+1)^...) with equal
     B_i = B: ||B||_alpha^2 = (d B^alpha)^(2/alpha), so 2/alpha."""
     return _with_alpha(lambda a: exponent_of((d * B ** a) ** (2 / a), d), alpha)
 
 
+@cache
 def theorem8_d_exponent(alpha=ALPHA):
     """Exponent of d of Theorem 8's bound 16 ||B||_2^2 / (mu (k+1)^...) with equal B_i = B:
     ||B||_2^2 = d B^2, so 1 (whatever alpha)."""
@@ -158,6 +173,7 @@ def appendix_f_quantities(alpha):
     return {"gamma": gamma, "p0": p0, "p1": p1, "b0": 2 * eps, "b1": eps, "chi2": chi2}
 
 
+@cache
 def theorem5_exponent(alpha=ALPHA):
     """Exponent of k of Theorem 5's lower bound, derived from Appendix F: k KL <= k chi2(eps) is
     held at a constant, chi2 ~ eps^e as eps -> 0, so eps ~ k^(-1/e), and the error is of order
@@ -168,6 +184,7 @@ def theorem5_exponent(alpha=ALPHA):
     return _with_alpha(build, alpha)
 
 
+@cache
 def theorem6_exponent(alpha=ALPHA):
     """Exponent of k of Theorem 6's lower bound on E||grad f(x_k)||, derived from Appendix G:
 

@@ -5,7 +5,8 @@ A verb module (``simlab/cli/<verb>.py``) defines
 - ``HELP``: one line for ``simlab --help``;
 - ``configure(parser)``: its arguments (``--json`` is added here for every verb);
 - ``run(args)``: does the work through the public API and returns a JSON-able object;
-- ``render(result) -> str``: the readable table printed without ``--json``.
+- ``render(result) -> str``: the readable table printed without ``--json``;
+- optionally ``exit_code(result) -> int`` (default 0), for verbs whose result can be a failure.
 
 Adding a verb is one module plus one line in :data:`VERBS`. Bad input raises
 :class:`simlab.errors.InputError`, printed as one line on stderr with exit code 2.
@@ -27,8 +28,14 @@ from simlab.progress import set_quiet
 #: verb -> (module, one-line help). Modules are imported only when their verb runs.
 VERBS: dict[str, tuple[str, str]] = {
     "simulate": ("simlab.cli.simulate", "run replicas of one algorithm on one problem and noise law"),
+    "reproduce": ("simlab.cli.reproduce", "run every verb, regenerate every figure and write reports/REPORT.md"),
+    "adam-update": ("simlab.cli.adam_update", "Adam update law vs Zhiyi & Ziyin Thm 1"),
     "verify": ("simlab.cli.verify", "check the papers' claims and write the errata report"),
     "rates": ("simlab.cli.rates", "convergence-rate slopes: measured (bootstrap CI) vs predicted by the theorems"),
+    "lowerbounds": ("simlab.cli.lowerbounds", "validate the Theorem 5 and 6 lower-bound instances"),
+    "noise": ("simlab.cli.noise", "heavy-tail diagnostics: tail-index estimators, model noise"),
+    "sweep": ("simlab.cli.sweep", "run a grid of engine cells (local or Dask), resumable through the result store"),
+    "cache": ("simlab.cli.cache", "list or clear the sweep result store"),
 }
 
 
@@ -94,5 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"simlab {args.verb}: interrupted", file=sys.stderr)
         return 130
-    print(dumps(result) if args.json else module.render(result))
-    return 0
+    try:
+        print(dumps(result) if args.json else module.render(result), flush=True)
+    except BrokenPipeError:  # e.g. `simlab cache list | head`: the reader left, not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return module.exit_code(result) if hasattr(module, "exit_code") else 0
