@@ -199,7 +199,7 @@ def test_run_rates_writes_one_figure_per_experiment(tmp_path, monkeypatch):
     rows = rates.run_rates(small)
     assert {row["experiment"] for row in rows} == set(rates.EXPERIMENTS)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"rates-{name}.png" for name in rates.EXPERIMENTS)
+        f"rates-{name}.{ext}" for name in rates.EXPERIMENTS for ext in ("png", "txt"))
     with pytest.raises(InputError):
         rates.run_rates(small, only="theorem9")
     with pytest.raises(InputError):

@@ -639,12 +639,23 @@ def plot_experiment(name: str, rows: list[Row]):
         if any(row.regime_slope is not None for row in rows if _panel(row) == panel):
             ax.plot([], [], linestyle=":", color="grey", label="bound's slope in the run's regime")
         ax.legend(title="measured slope", fontsize=7)
-    return save(fig, f"rates-{name}")
+    return save(fig, f"rates-{name}", caption=_CAPTION[name])
 
 
 def _panel(row: Row) -> tuple[str, str, str]:
     return row.noise.split("(")[0], row.algorithm, row.extra.get("start", "")
 
+
+_CAPTION = {
+    "theorem4": "Theorem 4: mean f(x_bar_k) - f* of projected GClip against k, one line per "
+                "alpha; dashed: the theorem's slope -2(alpha-1)/alpha",
+    "theorem2": "Theorem 2: mean (1/K) sum min(|grad f|, |grad f|^2) of GClip against the horizon "
+                "K; dashed: the theorem's slope, dotted: the same bound in the run's regime",
+    "sgd-failure": "SGD vs GClip on the same draws: median of block means of f(x_K) - f* against "
+                   "the block size R; dashed: the GCLT growth 2/a - 1 (SGD) and 0 (GClip)",
+    "dimension": "Corollary 7 vs Theorem 8: mean f(x_bar_K) - f* of GClip and CClip against d; "
+                 "dashed: the bounds' d-exponents 2/alpha and 1",
+}
 
 _XLABEL = {"theorem4": "step k", "theorem2": "horizon K", "sgd-failure": "replicas R per block",
            "dimension": "dimension d"}
