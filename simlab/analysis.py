@@ -177,14 +177,15 @@ def verdict(predicted: float, ci_low: float, ci_high: float,
 def upper_bound_verdict(predicted: float, ci_low: float,
                         tolerance: float = SLOPE_TOLERANCE) -> str:
     """For the exponent of an upper bound: "consistent" unless the whole interval lies above the
-    predicted slope by more than ``tolerance`` (over the window the quantity decays more slowly
-    than the bound's rate), then "shallower"; "undetermined" without an interval. "shallower" is
-    not a proof that the bound fails (its constant may still cover the window), only that the
-    window is not in the bound's asymptotic regime or the bound is wrong. A steeper measured
-    slope is consistent with a bound: the bound is then not tight for this law."""
+    predicted exponent by more than ``tolerance`` (over the window the quantity decays more
+    slowly in k or K, or grows faster in d, than the bound), then "exceeds"; "undetermined"
+    without an interval. "exceeds" is not a proof that the bound fails (its constant may still
+    cover the window), only that the window is not in the bound's asymptotic regime or the bound
+    is wrong. A lower measured exponent is consistent with a bound: the bound is then not tight
+    for this law."""
     if not all(math.isfinite(v) for v in (predicted, ci_low)):
         return "undetermined"
-    return "shallower" if ci_low - tolerance > predicted else "consistent"
+    return "exceeds" if ci_low - tolerance > predicted else "consistent"
 
 
 def block_means(values, block_size: int) -> np.ndarray:

@@ -89,7 +89,7 @@ def test_verdicts():
     assert analysis.verdict(-1.0, -0.90, -0.80) == "disagrees"
     assert analysis.verdict(-1.0, math.nan, -0.8) == "disagrees"
     assert analysis.upper_bound_verdict(-0.5, -0.9) == "consistent"  # steeper than the bound
-    assert analysis.upper_bound_verdict(-0.5, -0.3) == "shallower"
+    assert analysis.upper_bound_verdict(-0.5, -0.3) == "exceeds"
     assert analysis.upper_bound_verdict(-0.5, math.nan) == "undetermined"
 
 

@@ -64,7 +64,7 @@ def render(rows: list[dict]) -> str:
     lines.append("")
     lines.append(f"verdict: 'agrees' when the predicted slope lies in the 95% bootstrap interval "
                  f"widened by {SLOPE_TOLERANCE:g}; bound: 'consistent' unless the measured "
-                 "slope is shallower than the upper bound's by more than that. In-regime bound: "
+                 "exponent exceeds the upper bound's by more than that. In-regime bound: "
                  "the exponent of the same bound in the regime the run is in. Regimes, "
                  "quantities and statistics: --json.")
     return "\n".join(lines)

@@ -286,7 +286,7 @@ def theorem2_asymptotic_K(alpha: float) -> float:
 def _fit_row(fit: analysis.SlopeFit, predicted: float, *, upper_bound: bool = True,
              **fields) -> Row:
     """A row from a fit. ``upper_bound``: the prediction is the exponent of an upper bound, so
-    ``bound_holds`` says whether the data are consistent with it (no slope shallower than it)."""
+    ``bound_holds`` says whether the data are consistent with it (no exponent above it)."""
     regime_slope = fields.pop("regime_slope", None)
     return Row(predicted_slope=float(predicted), measured_slope=fit.slope, ci_low=fit.ci_low,
                bound_holds=analysis.upper_bound_verdict(predicted, fit.ci_low)
