@@ -12,12 +12,21 @@ Assumption 1/2/4 holds with the constant computed exactly by :mod:`simlab.noise`
 ``theorem2``
     GClip with Theorem 2's constant eta and tau (Appendix C version) on an L-smooth non-convex
     problem, a sweep over the horizon K; the mean over replicas of
-    ``(1/K) sum_{k<K} min{||grad f(x_k)||, ||grad f(x_k)||^2}`` against K.
+    ``(1/K) sum_{k<K} min{||grad f(x_k)||, ||grad f(x_k)||^2}`` against K. The stated rate needs
+    ``eta = 1/(L tau^alpha)``, i.e. ``tau^(alpha-1) >= 24``: from K ~ 1e6 (alpha = 2) to 3e11
+    (alpha = 1.2) at best (:func:`theorem2_asymptotic_K`). Feasible sweeps run with
+    ``eta = 1/(24 L tau)``, where the same bound decays only like ``K^(-(alpha-1)/(3alpha-2))``:
+    each row reports that in-regime exponent beside the stated one.
 ``sgd-failure``
     SGD and GClip on the same noise draws (same seed, same replica indices) on a quadratic: the
     median over disjoint blocks of the sample mean of R replicas of ``f(x_K) - f*`` against R.
     SGD's error has tail index ``a/2 < 1`` under infinite variance, so its mean is infinite and
-    the block means grow like ``R^(2/a - 1)``; GClip's stay put (slope 0).
+    the block means grow like ``R^(2/a - 1)`` (generalised CLT; the prediction is derived here,
+    :func:`sgd_block_mean_exponent`, as :mod:`simlab.theory` has no statement for the Remark).
+    GClip's error is bounded (:func:`gclip_error_bound`), so its block means converge (slope 0
+    asymptotically; over feasible R they still rise until blocks hold the rare errors near the
+    bound). The Remark's text was lost in the extracted paper; reconstructed from the published
+    version: with infinite variance, E f(x_k) - f* is infinite for SGD whatever the step sizes.
 ``dimension``
     Corollary 7 (GClip) vs Theorem 8 (CClip), both with the k-weighted average, under
     coordinate-wise noise (Assumption 2, equal B_i) on an unconstrained quadratic (see
