@@ -31,6 +31,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "reproduce": ("simlab.cli.reproduce", "run every verb, regenerate every figure and write reports/REPORT.md"),
     "adam-update": ("simlab.cli.adam_update", "Adam update law vs Zhiyi & Ziyin Thm 1"),
     "verify": ("simlab.cli.verify", "check the papers' claims and write the errata report"),
+    "rates": ("simlab.cli.rates", "convergence-rate slopes: measured (bootstrap CI) vs predicted by the theorems"),
     "lowerbounds": ("simlab.cli.lowerbounds", "validate the Theorem 5 and 6 lower-bound instances"),
     "noise": ("simlab.cli.noise", "heavy-tail diagnostics: tail-index estimators, model noise"),
     "sweep": ("simlab.cli.sweep", "run a grid of engine cells (local or Dask), resumable through the result store"),

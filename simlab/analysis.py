@@ -1,0 +1,253 @@
+"""Slope fits on log-log axes with bootstrap confidence intervals, and heavy-tail statistics.
+
+A rate experiment measures a statistic (mean, median or a quantile over replicas) of a metric at
+several values of x (the step k, the horizon K, the dimension d or a number of replicas R) and
+fits ``log y = intercept + slope * log x`` by least squares over a window of x fixed in advance
+per experiment (never tuned per row). The confidence interval comes from a percentile bootstrap
+over replicas: the replicas are resampled with replacement, the statistic recomputed at every x,
+and the slope refitted.
+
+- ``paired=True``: the same replicas are observed at every x (the checkpoints of one run, or runs
+  at several K with the same seed, whose replica r uses the same random stream): one resampled
+  set of replica indices is used for every x, so the correlation between points is kept.
+- ``paired=False``: independent samples per x (runs in different dimensions): each x is resampled
+  on its own.
+
+Which statistic fits which theorem is the caller's decision and is recorded in the row: a mean
+has a trustworthy bootstrap interval only when the metric has a finite variance (clipped
+iterates on a bounded domain, or a time-average of bounded quantities); a heavy-tailed error
+without a finite mean gets a median or a quantile instead.
+
+The verdict rule is stated once here: :data:`SLOPE_TOLERANCE`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from simlab.errors import InputError
+
+#: a predicted slope "agrees" when it lies in [ci_low - SLOPE_TOLERANCE, ci_high + SLOPE_TOLERANCE]
+#: (absolute, on the exponent): it absorbs the log factors and constants a log-log fit over two
+#: decades cannot separate from a power (a factor log k changes a fitted slope over [k0, 100 k0]
+#: by about 1/ln(10 k0), i.e. 0.05 at k0 = 100).
+SLOPE_TOLERANCE = 0.05
+
+#: the confidence level of every bootstrap interval
+CONFIDENCE = 0.95
+
+
+def _quantile(q: float) -> Callable[[np.ndarray], np.ndarray]:
+    def statistic(values: np.ndarray) -> np.ndarray:
+        return np.quantile(values, q, axis=0, method="inverted_cdf")
+    statistic.__name__ = f"quantile-{q:g}"
+    return statistic
+
+
+def _mean(values: np.ndarray) -> np.ndarray:
+    return np.mean(values, axis=0)
+
+
+def _median(values: np.ndarray) -> np.ndarray:
+    return np.quantile(values, 0.5, axis=0, method="inverted_cdf")
+
+
+#: statistic name -> reduction over replicas (axis 0). Quantiles by order statistic, so they are
+#: defined when replicas hold +inf (diverged).
+STATISTICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "mean": _mean,
+    "median": _median,
+    "quantile-0.9": _quantile(0.9),
+}
+
+
+def statistic_by_name(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    if name in STATISTICS:
+        return STATISTICS[name]
+    if name.startswith("quantile-"):
+        q = float(name.split("-", 1)[1])
+        if not 0.0 < q < 1.0:
+            raise InputError(f"quantile must lie in (0, 1), got {q:g}")
+        return _quantile(q)
+    raise InputError(f"unknown statistic {name!r}; choose mean, median or quantile-Q")
+
+
+def loglog_fit(x, y) -> tuple[float, float]:
+    """Least squares ``log y = intercept + slope log x``; returns ``(slope, intercept)``.
+
+    Needs at least two distinct positive x and positive finite y (NaN otherwise)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.shape != y.shape:
+        raise InputError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
+    if x.size < 2 or np.unique(x).size < 2 or np.any(x <= 0):
+        raise InputError("a log-log fit needs at least two distinct positive x")
+    if not np.all(np.isfinite(y)) or np.any(y <= 0):
+        return math.nan, math.nan
+    result = stats.linregress(np.log(x), np.log(y))
+    return float(result.slope), float(result.intercept)
+
+
+def window_mask(x, low: float, high: float) -> np.ndarray:
+    """``low <= x <= high`` (the fit window, fixed per experiment in advance)."""
+    x = np.asarray(x, dtype=float)
+    mask = (x >= low) & (x <= high)
+    if np.count_nonzero(mask) < 2:
+        raise InputError(f"the window [{low:g}, {high:g}] holds fewer than two points")
+    return mask
+
+
+@dataclass(frozen=True)
+class SlopeFit:
+    """A fitted slope with its percentile bootstrap interval and what was fitted."""
+
+    slope: float
+    intercept: float
+    ci_low: float
+    ci_high: float
+    statistic: str
+    x: np.ndarray
+    y: np.ndarray
+    replicas: int
+    resamples: int
+
+    def line(self, x) -> np.ndarray:
+        """The fitted power law at ``x``."""
+        return np.exp(self.intercept) * np.asarray(x, dtype=float) ** self.slope
+
+
+def bootstrap_slope(x, samples: np.ndarray | Sequence[np.ndarray], statistic: str = "mean", *,
+                    paired: bool = True, resamples: int = 400, seed: int = 0,
+                    confidence: float = CONFIDENCE) -> SlopeFit:
+    """Fit the log-log slope of ``statistic(samples)`` against ``x`` with a bootstrap interval.
+
+    ``samples``: a (replicas x points) array (``paired``) or a list with one 1-d array of
+    replica values per x (``paired=False``; sizes may differ). The interval is the percentile
+    interval of the refitted slopes; resamples whose statistic is non-positive or non-finite at
+    some x (possible for a mean over replicas holding +inf) give a NaN slope and make the
+    interval NaN: it is then not reported as a number.
+    """
+    x = np.asarray(x, dtype=float)
+    reduce = statistic_by_name(statistic)
+    rng = np.random.default_rng(seed)
+    if paired:
+        values = np.asarray(samples, dtype=float)
+        if values.ndim != 2 or values.shape[1] != x.size:
+            raise InputError(f"paired samples must be (replicas x {x.size}), got {values.shape}")
+        replicas = values.shape[0]
+        y = reduce(values)
+        slopes = np.empty(resamples)
+        for b in range(resamples):
+            slopes[b] = loglog_fit(x, reduce(values[rng.integers(0, replicas, replicas)]))[0]
+    else:
+        columns = [np.asarray(column, dtype=float).ravel() for column in samples]
+        if len(columns) != x.size:
+            raise InputError(f"need one sample per x ({x.size}), got {len(columns)}")
+        replicas = int(min(column.size for column in columns))
+        y = np.array([reduce(column) for column in columns])
+        slopes = np.empty(resamples)
+        for b in range(resamples):
+            resampled = [reduce(column[rng.integers(0, column.size, column.size)])
+                         for column in columns]
+            slopes[b] = loglog_fit(x, resampled)[0]
+    slope, intercept = loglog_fit(x, y)
+    tail = (1.0 - confidence) / 2.0
+    if np.all(np.isfinite(slopes)):
+        ci_low, ci_high = (float(v) for v in np.quantile(slopes, [tail, 1.0 - tail]))
+    else:
+        ci_low = ci_high = math.nan
+    return SlopeFit(slope, intercept, ci_low, ci_high, statistic, x, np.asarray(y),
+                    replicas, resamples)
+
+
+def verdict(predicted: float, ci_low: float, ci_high: float,
+            tolerance: float = SLOPE_TOLERANCE) -> str:
+    """"agrees" when ``predicted`` lies in the interval widened by ``tolerance``, else
+    "disagrees" (also when the interval is undefined: no evidence of agreement)."""
+    if not all(math.isfinite(v) for v in (predicted, ci_low, ci_high)):
+        return "disagrees"
+    return "agrees" if ci_low - tolerance <= predicted <= ci_high + tolerance else "disagrees"
+
+
+def upper_bound_verdict(predicted: float, ci_low: float,
+                        tolerance: float = SLOPE_TOLERANCE) -> str:
+    """For the exponent of an upper bound: "consistent" unless the whole interval lies above the
+    predicted exponent by more than ``tolerance`` (over the window the quantity decays more
+    slowly in k or K, or grows faster in d, than the bound), then "exceeds"; "undetermined"
+    without an interval. "exceeds" is not a proof that the bound fails (its constant may still
+    cover the window), only that the window is not in the bound's asymptotic regime or the bound
+    is wrong. A lower measured exponent is consistent with a bound: the bound is then not tight
+    for this law."""
+    if not all(math.isfinite(v) for v in (predicted, ci_low)):
+        return "undetermined"
+    return "exceeds" if ci_low - tolerance > predicted else "consistent"
+
+
+def block_means(values, block_size: int) -> np.ndarray:
+    """Sample means of consecutive disjoint blocks of ``block_size`` replicas (the remainder is
+    dropped). Their median is well defined even when the mean of the law is infinite."""
+    values = np.asarray(values, dtype=float).ravel()
+    blocks = values.size // block_size
+    if blocks < 1:
+        raise InputError(f"block size {block_size} exceeds the {values.size} replicas")
+    return values[: blocks * block_size].reshape(blocks, block_size).mean(axis=1)
+
+
+def median_block_mean(values, block_sizes) -> np.ndarray:
+    """For each R in ``block_sizes``: the median over disjoint blocks of the sample mean of R
+    replicas. For a law with a finite mean it tends to the mean (slope 0 in R); for a
+    non-negative law with tail ``P(Y > y) ~ y^-beta``, beta < 1 (infinite mean), the sum of R
+    grows like ``R^(1/beta)`` (generalised central limit theorem), so this grows like
+    ``R^(1/beta - 1)``."""
+    return np.array([np.median(block_means(values, int(size))) for size in block_sizes])
+
+
+def bootstrap_block_growth(values, block_sizes, *, resamples: int = 200, seed: int = 0,
+                           confidence: float = CONFIDENCE) -> SlopeFit:
+    """Slope of :func:`median_block_mean` against R with a bootstrap interval (the replicas are
+    resampled with replacement, then cut into blocks again)."""
+    values = np.asarray(values, dtype=float).ravel()
+    sizes = np.asarray(block_sizes, dtype=float)
+    y = median_block_mean(values, block_sizes)
+    slope, intercept = loglog_fit(sizes, y)
+    rng = np.random.default_rng(seed)
+    slopes = np.array([
+        loglog_fit(sizes, median_block_mean(values[rng.integers(0, values.size, values.size)],
+                                            block_sizes))[0]
+        for _ in range(resamples)])
+    tail = (1.0 - confidence) / 2.0
+    if np.all(np.isfinite(slopes)):
+        ci_low, ci_high = (float(v) for v in np.quantile(slopes, [tail, 1.0 - tail]))
+    else:
+        ci_low = ci_high = math.nan
+    return SlopeFit(slope, intercept, ci_low, ci_high, "median of block means", sizes, y,
+                    int(values.size), resamples)
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """A fraction of replicas with its Clopper-Pearson interval (``scipy.stats.binomtest``)."""
+
+    successes: int
+    trials: int
+    ci_low: float
+    ci_high: float
+
+    @property
+    def value(self) -> float:
+        return self.successes / self.trials
+
+
+def fraction_above(values, level: float, confidence: float = CONFIDENCE) -> Proportion:
+    """The fraction of replicas with ``value > level`` (diverged replicas, +inf, count as above)."""
+    values = np.asarray(values, dtype=float).ravel()
+    if values.size == 0:
+        raise InputError("no replicas")
+    successes = int(np.count_nonzero(values > level))
+    interval = stats.binomtest(successes, values.size).proportion_ci(confidence, "exact")
+    return Proportion(successes, int(values.size), float(interval.low), float(interval.high))

@@ -1,0 +1,130 @@
+"""Slope fits, bootstrap intervals, verdicts and heavy-tail statistics (simlab.analysis).
+
+Every statistical test states its seed, its sample size and the standard error its tolerance
+is a multiple of; every checker is also fed a wrong input and must say so.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from simlab import analysis
+from simlab.errors import InputError
+
+
+def test_loglog_fit_recovers_an_exact_power_law_and_rejects_bad_input():
+    x = np.geomspace(10, 1e4, 12)
+    slope, intercept = analysis.loglog_fit(x, 3.0 * x ** -0.75)
+    assert slope == pytest.approx(-0.75, abs=1e-12)
+    assert intercept == pytest.approx(math.log(3.0), abs=1e-12)
+    assert analysis.loglog_fit(x, 3.0 * x ** -0.5)[0] != pytest.approx(-0.75, abs=0.1)
+    assert math.isnan(analysis.loglog_fit(x, np.where(x > 100, np.inf, 1.0))[0])
+    with pytest.raises(InputError):
+        analysis.loglog_fit([1.0, 1.0], [1.0, 2.0])
+    with pytest.raises(InputError):
+        analysis.loglog_fit([1.0, 2.0], [1.0])
+
+
+def test_window_and_statistics():
+    x = np.array([1, 10, 100, 1000, 10000])
+    assert analysis.window_mask(x, 100, 10000).tolist() == [False, False, True, True, True]
+    with pytest.raises(InputError):
+        analysis.window_mask(x, 2, 9)
+    values = np.array([[1.0], [2.0], [np.inf]])
+    assert analysis.statistic_by_name("median")(values)[0] == 2.0
+    assert analysis.statistic_by_name("quantile-0.9")(values)[0] == np.inf
+    with pytest.raises(InputError):
+        analysis.statistic_by_name("mode")
+    with pytest.raises(InputError):
+        analysis.statistic_by_name("quantile-1.5")
+
+
+def _power_law_replicas(slope, replicas, seed, x, noise=0.5):
+    """y_r(x) = x^slope * exp(noise z_r(x)), z i.i.d. standard normal."""
+    rng = np.random.default_rng(seed)
+    return x ** slope * np.exp(noise * rng.standard_normal((replicas, x.size)))
+
+
+def test_bootstrap_slope_is_calibrated_and_a_wrong_slope_disagrees():
+    # seed 1, 400 replicas x 10 points; log of the mean at each x has standard error about
+    # sqrt(e^(s^2) - 1)/sqrt(400) = 0.027 (s = 0.5), so the fitted slope over 3 decades has
+    # standard error SE = 0.027 / (sd(log x) sqrt(10)) = 0.0041. Checks: the estimate within
+    # 5 SE of the truth, and the 95% interval about 2 * 1.96 SE wide (between half and twice).
+    x = np.geomspace(10, 1e4, 10)
+    standard_error = math.sqrt(math.exp(0.25) - 1) / 20 / (np.std(np.log(x)) * math.sqrt(10))
+    samples = _power_law_replicas(-0.6, 400, 1, x)
+    fit = analysis.bootstrap_slope(x, samples, "mean", resamples=400, seed=2)
+    assert abs(fit.slope + 0.6) < 5 * standard_error
+    assert 0.5 < (fit.ci_high - fit.ci_low) / (2 * 1.96 * standard_error) < 2.0
+    assert analysis.verdict(-0.6, fit.ci_low, fit.ci_high) == "agrees"
+    assert analysis.verdict(-0.8, fit.ci_low, fit.ci_high) == "disagrees"
+    # the median of a lognormal sample has standard error sqrt(pi/2) * 0.5/sqrt(400) in logs
+    median_fit = analysis.bootstrap_slope(x, samples, "median", resamples=200, seed=3)
+    assert abs(median_fit.slope + 0.6) < 5 * math.sqrt(math.pi / 2) * 0.5 / 20 / (
+        np.std(np.log(x)) * math.sqrt(10))
+
+
+def test_unpaired_bootstrap_takes_independent_samples_of_different_sizes():
+    # seed 4; per x an independent sample of 300-500 lognormal values around x^1.25:
+    # the slope's standard error is about 0.5/sqrt(300)/(sd(log x) sqrt 5) = 0.01
+    rng = np.random.default_rng(4)
+    x = np.array([10.0, 30.0, 100.0, 300.0, 1000.0])
+    samples = [value ** 1.25 * np.exp(0.5 * rng.standard_normal(size))
+               for value, size in zip(x, (300, 400, 500, 300, 400), strict=True)]
+    fit = analysis.bootstrap_slope(x, samples, "mean", paired=False, resamples=300, seed=5)
+    assert fit.replicas == 300
+    assert fit.ci_low <= 1.25 <= fit.ci_high
+    assert analysis.verdict(2.0, fit.ci_low, fit.ci_high) == "disagrees"
+    with pytest.raises(InputError):
+        analysis.bootstrap_slope(x, samples[:3], "mean", paired=False)
+    with pytest.raises(InputError):
+        analysis.bootstrap_slope(x, np.ones((5, 3)), "mean")
+
+
+def test_verdicts():
+    assert analysis.verdict(-1.0, -1.04, -0.98) == "agrees"
+    assert analysis.verdict(-1.0, -0.96, -0.90) == "agrees"  # within the tolerance 0.05
+    assert analysis.verdict(-1.0, -0.90, -0.80) == "disagrees"
+    assert analysis.verdict(-1.0, math.nan, -0.8) == "disagrees"
+    assert analysis.upper_bound_verdict(-0.5, -0.9) == "consistent"  # steeper than the bound
+    assert analysis.upper_bound_verdict(-0.5, -0.3) == "exceeds"
+    assert analysis.upper_bound_verdict(-0.5, math.nan) == "undetermined"
+
+
+def test_median_block_mean_grows_like_the_gclt_for_an_infinite_mean():
+    # seed 6, 2^18 draws of Pareto(beta = 0.625) (infinite mean): the median of block means of R
+    # grows like R^(1/beta - 1) = R^0.6; for an exponential law (finite mean) it tends to the
+    # mean (slope 0). Bootstrap intervals over 100 resamples; the GCLT slope is asymptotic, so
+    # the check allows the tolerance of the verdict.
+    rng = np.random.default_rng(6)
+    heavy = rng.pareto(0.625, 2 ** 18) + 1.0
+    light = rng.exponential(1.0, 2 ** 18)
+    sizes = 2 ** np.arange(4, 13)
+    fit = analysis.bootstrap_block_growth(heavy, sizes, resamples=100, seed=7)
+    assert analysis.verdict(0.6, fit.ci_low, fit.ci_high) == "agrees"
+    assert analysis.verdict(0.0, fit.ci_low, fit.ci_high) == "disagrees"
+    flat = analysis.bootstrap_block_growth(light, sizes, resamples=100, seed=8)
+    assert analysis.verdict(0.0, flat.ci_low, flat.ci_high) == "agrees"
+    assert analysis.verdict(0.6, flat.ci_low, flat.ci_high) == "disagrees"
+    assert analysis.block_means(np.arange(10.0), 3).tolist() == [1.0, 4.0, 7.0]
+    with pytest.raises(InputError):
+        analysis.block_means(np.arange(3.0), 4)
+
+
+def test_fraction_above_matches_binomtest_and_counts_infinities():
+    # seed 9, 2000 Bernoulli(0.1) trials: the fraction within 5 standard errors
+    # (sqrt(0.09/2000) = 0.0067) of 0.1, the interval the one scipy.stats.binomtest gives, and
+    # 0.2 (15 standard errors away) outside it
+    rng = np.random.default_rng(9)
+    values = np.where(rng.random(2000) < 0.1, 5.0, 0.0)
+    share = analysis.fraction_above(values, 1.0)
+    reference = stats.binomtest(share.successes, 2000).proportion_ci(0.95, "exact")
+    assert (share.ci_low, share.ci_high) == pytest.approx((reference.low, reference.high))
+    assert abs(share.value - 0.1) < 5 * math.sqrt(0.09 / 2000)
+    assert share.ci_low < share.value < share.ci_high
+    assert not share.ci_low <= 0.2 <= share.ci_high
+    assert analysis.fraction_above([np.inf, 0.0], 1.0).successes == 1
+    with pytest.raises(InputError):
+        analysis.fraction_above([], 1.0)
