@@ -79,7 +79,12 @@ def _run_stage(verb: str, argv: list[str], title: str) -> dict:
 
 
 def _worker_init(threads: int) -> None:
-    os.environ["NUMBA_NUM_THREADS"] = str(threads)  # before numba is imported in this worker
+    """Limit numba's threads in this worker. ``numba.set_num_threads`` (per thread) and not the
+    ``NUMBA_NUM_THREADS`` variable: numba is already imported here (importing ``simlab.cli``
+    imports ``simlab``), and changing the variable after import makes numba refuse to compile."""
+    import numba
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
 
 
 def run(args) -> dict:
@@ -159,12 +164,50 @@ def _report(mode, summary, records, figures, out: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: captions of figures whose module does not write a ``name.txt`` beside them
+CAPTIONS = {
+    "adam_update_pdf": "Zhiyi & Ziyin Figure 1 analogue: the predicted pdf of the Adam update "
+                       "(eq. 30) for several m, beside simulated histograms",
+    "adam_update_variance": "Figure 3 analogue: Var of the update (Corollary 1) and of its absolute "
+                            "value (Corollary 2) against m, simulated (+- s.e.) and predicted, both "
+                            "normalisations; the Student-t that ignores the correlation dashed",
+    "adam_update_time_varying": "Figure 5 analogue: updates when the gradient variance grows "
+                                "(N(0, t^2)) or shrinks (N(0, 1/t^2)) in time",
+    "adam_update_nonzero_mean": "Figure 6 analogue: updates for gradients with non-zero mean "
+                                "(N(-1, 1) and N(-t, 1))",
+    "adam_update_cauchy": "Figure 7 analogue: updates under standard Cauchy gradients",
+    "adaptive_high_probability": "Chezhegov et al.: (1 - delta)-quantile of the error after K "
+                                 "steps against 1/delta, AdaGrad-Norm and Adam-Norm, clipped or "
+                                 "not, delayed or not",
+    "adaptive_clipping_bias": "Koloskova et al.: the floor of clipped SGD against the threshold c "
+                              "and the noise level (asymmetric noise), with the exact floor and "
+                              "min(sigma, sigma^2/c)",
+    "adaptive_l0l1_smoothness": "Zhang et al. 2019: local smoothness against gradient norm along "
+                                "trajectories, and iterations of GD, clipped GD and normalized GD "
+                                "against the initial distance",
+    "adaptive_acclip_nonstationary": "ACClip, Adam, GClip, CClip and SGD (each tuned on a fixed "
+                                     "grid) on heavy-tailed noise whose scale shrinks in time",
+    "fig1_noise_norm_reference": "Zhang et al. Figure 1 (c, g) analogue: noise norms of a "
+                                 "normalised sum of squared Gaussians and of a Levy-stable vector",
+    "fig1_variance_vs_samples": "Figure 1 (d, h) analogue: empirical variance against sample "
+                                "size, Gaussian (converges) and heavy-tailed (does not), with the "
+                                "theoretical curves",
+    "tail_index_validation": "Tail-index estimators (Hill, Mohammadi et al., moment) on laws of "
+                             "known index: estimate against sample size",
+    "noise_models": "Mini-batch gradient-noise norms of a NumPy MLP (digits) and a single-head "
+                    "attention model, at initialisation and during training",
+    "lowerbounds_zero_chain": "Theorem 6 (Appendix G): Psi, Phi and a slice of the zero-chain f_d",
+    "lowerbounds_theorem5_oracle": "Theorem 5 (Appendix F): the two-point oracle and its "
+                                   "alpha-moment against the bound 1",
+}
+
+
 def _caption(path: Path) -> str:
-    """The one-line caption stored beside a figure (``name.txt``), else its name in words."""
+    """The one-line caption stored beside a figure (``name.txt``), else :data:`CAPTIONS`."""
     sidecar = path.with_suffix(".txt")
     if sidecar.exists():
         return sidecar.read_text().strip().splitlines()[0]
-    return path.stem.replace("_", " ").replace("-", " ")
+    return CAPTIONS.get(path.stem, path.stem.replace("_", " ").replace("-", " "))
 
 
 def exit_code(summary: dict) -> int:
