@@ -168,9 +168,10 @@ def _report(mode, summary, records, figures, out: Path) -> str:
 CAPTIONS = {
     "adam_update_pdf": "Zhiyi & Ziyin Figure 1 analogue: the predicted pdf of the Adam update "
                        "(eq. 30) for several m, beside simulated histograms",
-    "adam_update_variance": "Figure 3 analogue: Var of the update (Corollary 1) and of its absolute "
-                            "value (Corollary 2) against m, simulated (+- s.e.) and predicted, both "
-                            "normalisations; the Student-t that ignores the correlation dashed",
+    "adam_update_variance": "Figure 3 analogue: Var of the update (Corollary 1) and of its "
+                            "absolute value (Corollary 2) against m, simulated (+- s.e.) and "
+                            "predicted, both normalisations; the Student-t law that ignores the "
+                            "correlation dashed",
     "adam_update_time_varying": "Figure 5 analogue: updates when the gradient variance grows "
                                 "(N(0, t^2)) or shrinks (N(0, 1/t^2)) in time",
     "adam_update_nonzero_mean": "Figure 6 analogue: updates for gradients with non-zero mean "
