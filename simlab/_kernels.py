@@ -292,8 +292,9 @@ def zero_chain_value_scaled(x, scale):
     total = -psi(1.0) * phi(x[0] / scale)
     for i in range(1, x.shape[0]):
         previous = x[i - 1] / scale
-        current = x[i] / scale
-        total += psi(-previous) * phi(-current) - psi(previous) * phi(current)
+        if not abs(previous) <= 0.5:  # else Psi(+-previous) = 0: the summand is 0 (speed)
+            current = x[i] / scale
+            total += psi(-previous) * phi(-current) - psi(previous) * phi(current)
     return total
 
 
@@ -312,8 +313,10 @@ def zero_chain_partial_scaled(x, scale, j):
         g = -psi(1.0) * phi_prime(current)
     else:
         previous = x[j - 1] / scale
-        g = -psi(-previous) * phi_prime(-current) - psi(previous) * phi_prime(current)
-    if j + 1 < x.shape[0]:
+        g = 0.0
+        if not abs(previous) <= 0.5:  # else Psi(+-previous) = 0: skip (speed; NaN enters)
+            g = -psi(-previous) * phi_prime(-current) - psi(previous) * phi_prime(current)
+    if j + 1 < x.shape[0] and not abs(current) <= 0.5:  # else Psi'(+-current) = 0
         following = x[j + 1] / scale
         g += -psi_prime(-current) * phi(-following) - psi_prime(current) * phi(following)
     return g
