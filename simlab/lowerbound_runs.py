@@ -290,11 +290,15 @@ def theorem5_runs(settings: RunSettings | None = None) -> dict:
     fit = fit_slope(horizons, [b[3] for b in best["gclip"]], rng, settings.bootstrap)
     rows.append(slope_row(fit, predicted, "gclip (Theorem 4 schedule)"))
     bound_slope = float(np.polyfit(np.log(horizons), np.log(bounds), 1)[0])
+    fit["local_slopes"] = np.diff(np.log(gclip["risk"])) / np.diff(np.log(horizons))
+    last = fit_slope(horizons[-2:], [b[3] for b in best["gclip"][-2:]], rng, settings.bootstrap)
+    rows.append(slope_row(last, predicted, "gclip, last two horizons (asymptotic regime)"))
     return {
         "alpha": alpha, "horizons": horizons, "eps": theorem5_eps(horizons, alpha),
         "bound": bounds, "bound_slope": bound_slope, "predicted_exponent": predicted,
         "gclip_upper_bound": upper,
         "replicas_per_b": settings.replicas, "algorithms": algorithms, "gclip_fit": fit,
+        "gclip_fit_last_two": last,
         "rows": rows,
     }
 
@@ -375,6 +379,13 @@ def zero_chain_runs(settings: RunSettings | None = None,
             "progress_per_step": mean_progress / horizon,
             "diverged": result.diverged,
         }
+        progress_se = float(result.stderr("progress")[at_horizon])
+        rows.append(asdict(make_row(
+            "Theorem 6 runs", f"{name}: mean prog_1(x_T/lambda) <= p T (one coordinate per "
+            "oracle success at most)", mean_progress, instance.p * horizon, "<=", "monte-carlo",
+            f"ratio to p T {mean_progress / (instance.p * horizon):.4f}; allowance "
+            f"{STANDARD_ERRORS:g} standard errors ({settings.chain_replicas} replicas)",
+            allowance=STANDARD_ERRORS * progress_se)))
         rows.append(probability_row(
             kept, large.shape[0], name=name,
             detail=f"{schedule.describe()['name']} eta_k = {schedule.describe()['step_size']}, "
@@ -403,8 +414,11 @@ def draw_theorem5_figure(runs: dict):
     dense = np.unique(np.geomspace(horizons[0], horizons[-1], 40).round().astype(int))
     ax.plot(dense, [le_cam_bound(int(k), runs["alpha"]) for k in dense], "k-", linewidth=2,
             label="lower bound (eps^2/8)(1 - TV), every algorithm")
-    slope_guide(ax, horizons, runs["bound"][0], runs["predicted_exponent"], color="k",
-                label=f"predicted rate k^{runs['predicted_exponent']:.3g}")
+    ax.plot(horizons, runs["gclip_upper_bound"], color="grey", linewidth=1.5,
+            label="Theorem 4 upper bound for gclip, 16 G^2/(mu (k+1)^(2(a-1)/a))")
+    slope_guide(ax, horizons, runs["algorithms"]["gclip"]["risk"][0], runs["predicted_exponent"],
+                color="C1", label=f"predicted rate k^{runs['predicted_exponent']:.3g} "
+                "(through gclip's first point)")
     markers = dict(zip(ALGORITHMS, "osD^v", strict=True))
     for name, data in runs["algorithms"].items():
         label = name if name != "gclip" else (
@@ -436,8 +450,15 @@ def draw_zero_chain_figure(runs: dict):
            title=f"zero chain: progress (d={runs['d']}, p={runs['p']:.3g})")
     ax.legend()
     ax = axes[0, 1]
-    for name, data in runs["algorithms"].items():
-        ax.plot(k, data["fraction_large"], label=name)
+    rows = {row["property"].split(":")[0]: row for row in runs["rows"] if "interval" in row}
+    for offset, (name, data) in enumerate(runs["algorithms"].items()):
+        line, = ax.plot(k, data["fraction_large"], label=name)
+        low, high = rows[name]["interval"]
+        at = runs["horizon"] * (1 + 0.01 * (offset - 2))
+        ax.errorbar([at], [rows[name]["fraction"]],
+                    yerr=[[rows[name]["fraction"] - low], [high - rows[name]["fraction"]]],
+                    color=line.get_color(), capsize=3, marker="o", markersize=3,
+                    label=f"{CONFIDENCE:.0%} Clopper-Pearson at T" if offset == 0 else None)
     ax.axhline(0.5, color="k", linestyle="--", label="claimed: >= 1/2 up to T")
     ax.axvline(runs["horizon"], color="grey", linestyle=":", label="T = (d-1)/(2p)")
     ax.set(xlabel="k", ylabel="fraction of replicas",

@@ -248,7 +248,8 @@ def test_slope_verdict_is_computed_and_can_fail(quick_theorem5):
     assert runs.slope_row(covering, predicted, "gclip")["verdict"] == "holds"
     assert runs.slope_row(covering, predicted / 2, "gclip")["verdict"] == "violated"
     fit = quick_theorem5["gclip_fit"]
-    row = next(r for r in quick_theorem5["rows"] if "slope" in r["property"])
+    row = next(r for r in quick_theorem5["rows"] if "slope" in r["property"]
+               and "last two" not in r["property"])
     low, high = fit["interval"]
     assert row["verdict"] == ("holds" if low <= predicted <= high else "violated")
 
@@ -282,3 +283,31 @@ def test_stays_large_is_a_running_minimum():
 
 
 stays_large = runs.stays_large
+
+
+def test_cli_runs_key_render_and_figures(monkeypatch, tmp_path, capsys):
+    """``simlab lowerbounds --quick`` carries the runs under ``runs`` (the existing rows and
+    fields unchanged) and draws both figures; tiny budgets here (the verb's own quick budgets
+    run in tests/test_lowerbounds.py)."""
+    import json
+
+    from simlab.cli import main
+
+    tiny = replace(runs.RunSettings.quick(), horizons=(10, 40), replicas=50, chain_replicas=20,
+                   bootstrap=20, chain_horizon_multiple=1.2)
+    monkeypatch.setattr(runs.RunSettings, "quick", classmethod(lambda cls: tiny))
+    monkeypatch.setenv("SIMLAB_FIGURES", str(tmp_path))
+    monkeypatch.setattr(lb, "run_checks", lambda quick=False: [])
+    monkeypatch.setattr(lb, "draw_figures", lambda quick=False: [])
+    assert main(["lowerbounds", "--quick", "--json", "--no-figures"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert set(document) == {"quick", "rows", "figures", "violated", "runs"}
+    assert document["figures"] == [] and document["runs"]["figures"] == []
+    assert len(document["runs"]["rows"]) == 3 * len(runs.ALGORITHMS) + 3
+    assert main(["lowerbounds", "--quick"]) == 0
+    text = capsys.readouterr().out
+    assert "Algorithms on the instances" in text and "run verdicts hold" in text
+    names = ("lowerbound_runs_theorem5.png", "lowerbound_runs_zero_chain.png")
+    assert all((tmp_path / name).stat().st_size > 10_000 for name in names)
+    assert main(["lowerbounds", "--quick", "--json", "--no-runs", "--no-figures"]) == 0
+    assert "runs" not in json.loads(capsys.readouterr().out)

@@ -89,7 +89,8 @@ def _runs_summary(runs) -> list[str]:
     lines.append(
         f"  gclip slope {fit['slope']:.4f} +- {fit['stderr']:.4f} (predicted "
         f"{theorem5['predicted_exponent']:.4f}; the bound's own slope "
-        f"{theorem5['bound_slope']:.4f})"
+        f"{theorem5['bound_slope']:.4f}); between consecutive horizons: "
+        + ", ".join(f"{slope:.3f}" for slope in fit["local_slopes"])
     )
     lines.append(
         f"Zero chain (d={chain['d']}, p={chain['p']:.4g}, T=(d-1)/(2p)={chain['horizon']}, "
