@@ -44,8 +44,10 @@ _jit = dict(cache=True, fastmath=FASTMATH, error_model="numpy")
 GAUSSIAN, PARETO, STABLE, STUDENT_T, CAUCHY, TWO_POINT = 0, 1, 2, 3, 4, 5
 # noise geometries
 COORDINATE, ISOTROPIC = 0, 1
-# problems (codes 3 and 4 are reserved for another engineer's problems)
+# problems
 QUADRATIC, NONCONVEX, CONSTRAINED_QUADRATIC = 0, 1, 2
+# (L0, L1)-smooth problems of Zhang et al. 2019 (codes 5 and up are reserved elsewhere)
+QUARTIC, EXPONENTIAL = 3, 4
 ZERO_CHAIN = 5  # F(x) = (L lambda^2/152) f_d(x/lambda), Zhang et al. 2020 Appendix G
 # noise laws that depend on the query point (codes after TWO_POINT)
 ZERO_CHAIN_ORACLE = 6  # the probability-p zero-chain oracle of Appendix G
@@ -488,6 +490,7 @@ def objective(problem, pp, parr, x):
 
     quadratic / constrained quadratic: sum_i h_i (x_i - c_i)^2 / 2 + l1 * ||x||_1;
     non-convex: sum_i h_i (x_i - c_i)^2 / 2 + w sin^2(x_i - c_i);
+    quartic: sum_i h_i (x_i - c_i)^4 / 4; exponential: sum_i h_i (cosh(x_i - c_i) - 1);
     zero chain: F(x) = (L lambda^2/152) f_d(x/lambda) (Appendix G, proof of Theorem 6).
     """
     if problem == ZERO_CHAIN:
@@ -495,6 +498,12 @@ def objective(problem, pp, parr, x):
     total = 0.0
     for i in range(x.size):
         delta = x[i] - parr[PARR_CENTER, i]
+        if problem == QUARTIC:
+            total += 0.25 * parr[PARR_CURVATURE, i] * delta ** 4
+            continue
+        if problem == EXPONENTIAL:
+            total += parr[PARR_CURVATURE, i] * (math.cosh(delta) - 1.0)
+            continue
         total += 0.5 * parr[PARR_CURVATURE, i] * delta * delta
         if problem == NONCONVEX:
             total += pp[PP_WAVE] * math.sin(delta) ** 2
@@ -514,6 +523,12 @@ def gradient(problem, pp, parr, x, g):
         return
     for i in range(x.size):
         delta = x[i] - parr[PARR_CENTER, i]
+        if problem == QUARTIC:
+            g[i] = parr[PARR_CURVATURE, i] * delta ** 3
+            continue
+        if problem == EXPONENTIAL:
+            g[i] = parr[PARR_CURVATURE, i] * math.sinh(delta)
+            continue
         value = parr[PARR_CURVATURE, i] * delta
         if problem == NONCONVEX:
             value += pp[PP_WAVE] * math.sin(2.0 * delta)

@@ -1,4 +1,5 @@
-"""The law of the Adam update: Zhiyi & Ziyin, *On the Distributional Properties of Adaptive Gradients*.
+"""The law of the Adam update: Zhiyi & Ziyin, *On the Distributional Properties of Adaptive
+Gradients*.
 
 Three parts:
 
@@ -7,8 +8,8 @@ Three parts:
 
    - :func:`law_k`: ``K = X_m^2 / sum_{i<=m} X_i^2 ~ Beta(1/2, (m-1)/2)`` (eq. 15, 21);
    - :func:`law_g`: ``G = c K`` (eq. 14, 23), ``c = m`` or ``m - 1`` (the *convention*);
-   - :func:`law_xk`: ``X_k = sign(X_m) sqrt(K)`` on ``[-1, 1]``: ``(1 + X_k)/2 ~ Beta((m-1)/2, (m-1)/2)``
-     (eq. 28, 29);
+   - :func:`law_xk`: ``X_k = sign(X_m) sqrt(K)`` on ``[-1, 1]``:
+     ``(1 + X_k)/2 ~ Beta((m-1)/2, (m-1)/2)`` (eq. 28, 29);
    - :func:`law_xg`: ``X_g = sign(X_m) sqrt(G) = sqrt(c) X_k``, the law of the update (eq. 30,
      Theorem 1);
    - :func:`law_abs_xg`: ``|X_g| = sqrt(c K)``, a square root of a Beta law (:data:`root_beta`),
@@ -77,7 +78,8 @@ ADAM_DEFAULT_BETA2 = 0.999
 PAPER_ERRATA: dict[str, str] = {
     "theorem-1": "printed c_n = 1/t makes n_t/c_n = t * sum g^2 and Var(Delta theta) = 1/m^2; "
     "the law of eq. 30 needs c_n = t (c=m), or c_n = t - 1 (c=m-1)",
-    "eq-22-mode": "the mode of Beta(1/2, (m-1)/2) is 0 (the density is unbounded there), not 1/(m-2)",
+    "eq-22-mode": "the mode of Beta(1/2, (m-1)/2) is 0 (the density is unbounded there), "
+    "not 1/(m-2)",
     "eq-27": "f_2(g) lacks the Jacobian 1/2 (it integrates to 2); the correct density is "
     "1/(2 pi sqrt(g/2 (1 - g/2))) on [0, 2], so g is near 0 or 2, not 0 or 1",
     "eq-28-support": "X_k = sqrt(K) lives on [-1, 1], not [-sqrt m, sqrt m]",
@@ -116,13 +118,15 @@ def law_k(m):
 
 
 def law_g(m, convention: str = "c=m"):
-    """Eq. 23: ``G = c K`` on ``[0, c]``; ``E G = c/m`` (eq. 24: 1 under c=m, (m-1)/m under c=m-1)."""
+    """Eq. 23: ``G = c K`` on ``[0, c]``; ``E G = c/m`` (eq. 24: 1 under c=m, (m-1)/m under
+    c=m-1)."""
     m = _check_m(m)
     return stats.beta(0.5, (m - 1) / 2, scale=normaliser(m, convention))
 
 
 def law_xk(m):
-    """Eq. 28-29: ``X_k = sign(X_m) sqrt(K)`` on ``[-1, 1]``; ``(1 + X_k)/2 ~ Beta((m-1)/2, (m-1)/2)``.
+    """Eq. 28-29: ``X_k = sign(X_m) sqrt(K)`` on ``[-1, 1]``;
+    ``(1 + X_k)/2 ~ Beta((m-1)/2, (m-1)/2)``.
 
     The print says the support is ``[-sqrt m, sqrt m]``; ``sqrt(K) <= 1`` so it is ``[-1, 1]``.
     """
@@ -147,7 +151,8 @@ def law_xg(m, convention: str = "c=m"):
 
 
 class root_beta_gen(stats.rv_continuous):
-    """``X = sqrt(Y)`` with ``Y ~ Beta(a, b)``, on ``[0, 1]``: every method delegates to scipy's Beta.
+    """``X = sqrt(Y)`` with ``Y ~ Beta(a, b)``, on ``[0, 1]``: every method delegates to scipy's
+    Beta.
 
     pdf ``2 x f_Beta(x^2)``, cdf ``F_Beta(x^2)``, ppf ``sqrt(F_Beta^{-1}(q))``, raw moments
     ``E X^n = B(a + n/2, b) / B(a, b)``.
@@ -185,7 +190,8 @@ root_beta = root_beta_gen(a=0.0, b=1.0, name="root_beta")
 
 
 def law_abs_xg(m, convention: str = "c=m"):
-    """The law of ``|Delta theta| = |X_g| = sqrt(c K)``: :data:`root_beta` ``(1/2, (m-1)/2)`` scaled by ``sqrt c``.
+    """The law of ``|Delta theta| = |X_g| = sqrt(c K)``: :data:`root_beta` ``(1/2, (m-1)/2)``
+    scaled by ``sqrt c``.
 
     Its variance is Corollary 2 under c=m (:func:`corollary_2_abs_variance`).
     """
@@ -194,7 +200,8 @@ def law_abs_xg(m, convention: str = "c=m"):
 
 
 def student_t_law(m):
-    """The *wrong* law of Section 3: ``T = X / sqrt(U)`` with ``U`` independent of ``X``: Student-t, ``m`` dof.
+    """The *wrong* law of Section 3: ``T = X / sqrt(U)`` with ``U`` independent of ``X``:
+    Student-t, ``m`` dof.
 
     Its variance ``m/(m-2)`` diverges at m <= 2; the true update (eq. 30) is bounded.
     """
@@ -202,7 +209,8 @@ def student_t_law(m):
 
 
 def corollary_1_variance(m, convention: str = "c=m") -> float:
-    """Corollary 1: ``Var(Delta theta) = E G = c/m``: 1 under c=m (as printed), (m-1)/m under c=m-1."""
+    """Corollary 1: ``Var(Delta theta) = E G = c/m``: 1 under c=m (as printed), (m-1)/m under
+    c=m-1."""
     m = _check_m(m)
     return normaliser(m, convention) / m
 
@@ -222,13 +230,15 @@ def corollary_2_abs_variance(m, convention: str = "c=m") -> float:
 
 
 def effective_steps_eq12(beta) -> float:
-    """Eq. 12: the simple-average length that mimics exponential averaging with ``beta``: ``m = 2/(1-beta)``."""
+    """Eq. 12: the simple-average length that mimics exponential averaging with ``beta``:
+    ``m = 2/(1-beta)``."""
     beta = check_interval("beta", beta, 0.0, 1.0, high_open=True)
     return 2.0 / (1.0 - beta)
 
 
 def effective_steps(beta, t) -> float:
-    """The effective number of averaged squares in Adam's bias-corrected preconditioner at step ``t``.
+    """The effective number of averaged squares in Adam's bias-corrected preconditioner at step
+    ``t``.
 
     From eq. 9-10 (with the exponent ``t``, see ``PAPER_ERRATA["eq-8-10"]``): the weights
     ``beta^(t-i) / sum beta^j`` give ``n_eff = (sum_{i<t} beta^i)^2 /
@@ -254,12 +264,14 @@ SIMPLE_C_N_ONE_OVER_T = 2
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _adam_update_kernel(gradients, momentum, beta, epsilon, simple_average, normaliser_offset,
-                        bias_correction, out):
+def _adam_update_kernel(
+    gradients, momentum, beta, epsilon, simple_average, normaliser_offset, bias_correction, out
+):
     """Eq. 1-4 per sample (row), every step: ``out[s, t-1] = -m_t / c_m``.
 
-    Preconditioner: ``simple_average`` -> ``n_t = sum_{i<=t} g_i^2``, ``c_n = t - normaliser_offset``
-    (Theorem 1, offset 0 for c=m, 1 for c=m-1; offset 2 means ``c_n = 1/t`` as printed); else ``n_t = beta n_{t-1} + (1-beta) g_t^2`` with
+    Preconditioner: ``simple_average`` -> ``n_t = sum_{i<=t} g_i^2``,
+    ``c_n = t - normaliser_offset`` (Theorem 1, offset 0 for c=m, 1 for c=m-1; offset 2 means
+    ``c_n = 1/t`` as printed); else ``n_t = beta n_{t-1} + (1-beta) g_t^2`` with
     ``c_n = 1 - beta^t`` (or 1 without bias correction). ``c_m = 1 - momentum^t`` (or 1).
     """
     samples, steps = gradients.shape
@@ -310,7 +322,9 @@ class UpdateSpec:
         if self.gradient == "exponential" and beta is None:
             beta = ADAM_DEFAULT_BETA2
         if self.gradient == "simple-average" and beta is not None:
-            raise InputError("gradient 'simple-average' is Theorem 1's simple average: give no beta2")
+            raise InputError(
+                "gradient 'simple-average' is Theorem 1's simple average: give no beta2"
+            )
         if beta is not None:
             beta = check_interval("beta2", beta, 0.0, 1.0, high_open=True)
         object.__setattr__(self, "beta", beta)
@@ -318,8 +332,10 @@ class UpdateSpec:
         check_positive("epsilon", self.epsilon, allow_zero=True)
         check_choice("convention", self.convention, CONVENTIONS)
         if beta is not None and self.convention != "c=m":
-            raise InputError("convention c=m-1 applies to the simple average only; Adam's "
-                             "bias-corrected average is a weighted mean (c=m)")
+            raise InputError(
+                "convention c=m-1 applies to the simple average only; Adam's "
+                "bias-corrected average is a weighted mean (c=m)"
+            )
         check_interval("tail_index", self.tail_index, 0.0, 2.0, low_open=True)
         check_count("seed", self.seed, minimum=0)
 
@@ -329,15 +345,21 @@ class UpdateSpec:
 
     @property
     def predicted(self) -> bool:
-        """Theorem 1 predicts the law: zero-mean, constant-variance Gaussian gradients, mu = 0, eps = 0."""
-        return (self.gradient in PREDICTED_GRADIENTS and self.momentum == 0 and self.epsilon == 0
-                and (self.bias_correction or self.beta is None))
+        """Theorem 1 predicts the law: zero-mean, constant-variance Gaussian gradients, mu = 0,
+        eps = 0."""
+        return (
+            self.gradient in PREDICTED_GRADIENTS
+            and self.momentum == 0
+            and self.epsilon == 0
+            and (self.bias_correction or self.beta is None)
+        )
 
 
 def draw_gradients(spec: UpdateSpec) -> np.ndarray:
     """The gradient streams, shape ``(samples, steps)``, from ``np.random.default_rng(spec.seed)``.
 
-    Column ``t - 1`` is step ``t``. Heavy-tailed streams come from scipy.stats (Pareto, Levy-stable).
+    Column ``t - 1`` is step ``t``. Heavy-tailed streams come from scipy.stats (Pareto,
+    Levy-stable).
     """
     rng = np.random.default_rng(spec.seed)
     shape = (spec.samples, spec.steps)
@@ -364,7 +386,8 @@ def draw_gradients(spec: UpdateSpec) -> np.ndarray:
 
 
 def simulate_updates(spec: UpdateSpec, gradients: np.ndarray | None = None) -> np.ndarray:
-    """``Delta theta = (theta_t - theta_{t-1}) / lambda = -m_t / c_m`` (eq. 4), shape ``(samples, steps)``.
+    """``Delta theta = (theta_t - theta_{t-1}) / lambda = -m_t / c_m`` (eq. 4), shape
+    ``(samples, steps)``.
 
     Column ``m - 1`` is the update at step ``t = m``. The sign follows eq. 4; for the symmetric
     gradient laws of Theorem 1 the law of ``-X_g`` is that of ``X_g``.
@@ -375,8 +398,16 @@ def simulate_updates(spec: UpdateSpec, gradients: np.ndarray | None = None) -> n
     out = np.empty_like(gradients)
     offset = 0 if spec.convention == "c=m" else 1
     beta = 0.0 if spec.beta is None else float(spec.beta)
-    _adam_update_kernel(gradients, float(spec.momentum), beta, float(spec.epsilon),
-                        spec.beta is None, offset, bool(spec.bias_correction), out)
+    _adam_update_kernel(
+        gradients,
+        float(spec.momentum),
+        beta,
+        float(spec.epsilon),
+        spec.beta is None,
+        offset,
+        bool(spec.bias_correction),
+        out,
+    )
     return out
 
 
@@ -400,7 +431,8 @@ def predicted_update_law(spec: UpdateSpec, m: int):
 
 
 def predicted_abs_law(spec: UpdateSpec, m: int):
-    """The predicted law of ``|Delta theta|`` at step ``m`` (companion of :func:`predicted_update_law`)."""
+    """The predicted law of ``|Delta theta|`` at step ``m`` (companion of
+    :func:`predicted_update_law`)."""
     if predicted_update_law(spec, m) is None:
         return None
     if spec.beta is None:
@@ -414,7 +446,8 @@ def predicted_abs_law(spec: UpdateSpec, m: int):
 
 
 def variance_standard_error(x: np.ndarray) -> float:
-    """Standard error of the sample variance: ``sqrt((mu_4 - s^4) / n)`` (delta method, sample moments)."""
+    """Standard error of the sample variance: ``sqrt((mu_4 - s^4) / n)`` (delta method, sample
+    moments)."""
     x = np.asarray(x, dtype=float)
     centred = x - x.mean()
     s2 = np.mean(centred**2)
@@ -450,8 +483,9 @@ class StepComparison:
         return asdict(self)
 
 
-def compare_steps(spec: UpdateSpec, updates: np.ndarray | None = None, *,
-                  alpha: float = 0.01) -> list[StepComparison]:
+def compare_steps(
+    spec: UpdateSpec, updates: np.ndarray | None = None, *, alpha: float = 0.01
+) -> list[StepComparison]:
     """At every step m = 2..steps: mean, Var, Var|.| with standard errors, KS test, verdict.
 
     Verdict "agrees" when, at family-wise level ``alpha`` (Bonferroni over the ``3 x (steps-1)``
@@ -469,32 +503,54 @@ def compare_steps(spec: UpdateSpec, updates: np.ndarray | None = None, *,
         x = updates[:, m - 1]
         magnitude = np.abs(x)
         n = x.size
-        row = {"m": m, "samples": n, "mean": float(x.mean()),
-               "mean_se": float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else float("nan"),
-               "variance": float(x.var()), "variance_se": variance_standard_error(x),
-               "abs_variance": float(magnitude.var()),
-               "abs_variance_se": variance_standard_error(magnitude),
-               "convention": spec.convention if spec.beta is None else "c=m"}
+        row = {
+            "m": m,
+            "samples": n,
+            "mean": float(x.mean()),
+            "mean_se": float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else float("nan"),
+            "variance": float(x.var()),
+            "variance_se": variance_standard_error(x),
+            "abs_variance": float(magnitude.var()),
+            "abs_variance_se": variance_standard_error(magnitude),
+            "convention": spec.convention if spec.beta is None else "c=m",
+        }
         law = predicted_update_law(spec, m)
         if law is None:
-            rows.append(StepComparison(**row, predicted_variance=None, predicted_abs_variance=None,
-                                       ks_statistic=None, ks_pvalue=None, verdict="no prediction"))
+            rows.append(
+                StepComparison(
+                    **row,
+                    predicted_variance=None,
+                    predicted_abs_variance=None,
+                    ks_statistic=None,
+                    ks_pvalue=None,
+                    verdict="no prediction",
+                )
+            )
             continue
         predicted_var = float(law.var())
         predicted_abs = float(predicted_abs_law(spec, m).var())
         ks = stats.kstest(x, law.cdf, method=_ks_method(n))
-        agrees = (ks.pvalue >= alpha / tests
-                  and abs(row["variance"] - predicted_var) <= z * row["variance_se"]
-                  and abs(row["abs_variance"] - predicted_abs) <= z * row["abs_variance_se"])
-        rows.append(StepComparison(**row, predicted_variance=predicted_var,
-                                   predicted_abs_variance=predicted_abs,
-                                   ks_statistic=float(ks.statistic), ks_pvalue=float(ks.pvalue),
-                                   verdict="agrees" if agrees else "disagrees"))
+        agrees = (
+            ks.pvalue >= alpha / tests
+            and abs(row["variance"] - predicted_var) <= z * row["variance_se"]
+            and abs(row["abs_variance"] - predicted_abs) <= z * row["abs_variance_se"]
+        )
+        rows.append(
+            StepComparison(
+                **row,
+                predicted_variance=predicted_var,
+                predicted_abs_variance=predicted_abs,
+                ks_statistic=float(ks.statistic),
+                ks_pvalue=float(ks.pvalue),
+                verdict="agrees" if agrees else "disagrees",
+            )
+        )
     return rows
 
 
 def overall_verdict(rows: list[StepComparison]) -> str:
-    """"agrees" if every predicted row agrees, "disagrees" if any does not, else "no prediction"."""
+    """ "agrees" if every predicted row agrees, "disagrees" if any does not, else
+    "no prediction"."""
     verdicts = {r.verdict for r in rows}
     if verdicts == {"no prediction"}:
         return "no prediction"
@@ -502,13 +558,14 @@ def overall_verdict(rows: list[StepComparison]) -> str:
 
 
 def _ks_method(n: int) -> str:
-    """scipy's exact KS p-value up to 10 000 samples, the asymptotic Kolmogorov law above (5x faster,
-    relative p-value error below 1e-2 at n = 20 000)."""
+    """scipy's exact KS p-value up to 10 000 samples, the asymptotic Kolmogorov law above (5x
+    faster, relative p-value error below 1e-2 at n = 20 000)."""
     return "exact" if n <= 10_000 else "asymp"
 
 
 def ks_against(updates_at_m: np.ndarray, law) -> tuple[float, float]:
-    """KS statistic and p-value of a sample against any frozen scipy law (e.g. :func:`student_t_law`)."""
+    """KS statistic and p-value of a sample against any frozen scipy law (e.g.
+    :func:`student_t_law`)."""
     x = np.asarray(updates_at_m)
     result = stats.kstest(x, law.cdf, method=_ks_method(x.size))
     return float(result.statistic), float(result.pvalue)
@@ -528,8 +585,9 @@ def edge_to_centre_ratio(law_or_sample, root_c: float, width: float = 0.2):
         p_edge = np.mean(x > edge)
         p_centre = np.mean(x < centre)
         ratio = p_edge / p_centre
-        rel_se = math.sqrt((1 - p_edge) / (n * p_edge) + (1 - p_centre) / (n * p_centre)
-                           + 2 / n)  # multinomial: cov(p_edge, p_centre) = -p_edge p_centre / n
+        rel_se = math.sqrt(
+            (1 - p_edge) / (n * p_edge) + (1 - p_centre) / (n * p_centre) + 2 / n
+        )  # multinomial: cov(p_edge, p_centre) = -p_edge p_centre / n
         return float(ratio), float(ratio * rel_se)
     law = law_or_sample
     p_edge = law.sf(edge) + law.cdf(-edge)
@@ -547,10 +605,12 @@ class ModalityRow:
     verdict: str
 
 
-def modality_transition(spec: UpdateSpec | None = None, ms=(2, 3, 4, 5, 10), *,
-                        alpha: float = 0.01) -> list[ModalityRow]:
-    """The bimodal-to-unimodal transition in m (eq. 29: ``Beta(a, a)`` with ``a = (m-1)/2`` is U-shaped
-    for ``a < 1``, flat for ``a = 1`` i.e. m = 3, unimodal for ``a > 1``), simulated against predicted.
+def modality_transition(
+    spec: UpdateSpec | None = None, ms=(2, 3, 4, 5, 10), *, alpha: float = 0.01
+) -> list[ModalityRow]:
+    """The bimodal-to-unimodal transition in m (eq. 29: ``Beta(a, a)`` with ``a = (m-1)/2`` is
+    U-shaped for ``a < 1``, flat for ``a = 1`` i.e. m = 3, unimodal for ``a > 1``), simulated
+    against predicted.
 
     Verdict per m "agrees" if the simulated edge-to-centre ratio is within ``z`` standard errors
     (Bonferroni over ``ms``) of the predicted one.
@@ -564,8 +624,16 @@ def modality_transition(spec: UpdateSpec | None = None, ms=(2, 3, 4, 5, 10), *,
         predicted = edge_to_centre_ratio(law_xg(m, spec.convention), root_c)
         simulated, se = edge_to_centre_ratio(updates[:, m - 1], root_c)
         shape = "bimodal" if m < 3 else ("flat" if m == 3 else "unimodal")
-        rows.append(ModalityRow(m, predicted, simulated, se, shape,
-                                "agrees" if abs(simulated - predicted) <= z * se else "disagrees"))
+        rows.append(
+            ModalityRow(
+                m,
+                predicted,
+                simulated,
+                se,
+                shape,
+                "agrees" if abs(simulated - predicted) <= z * se else "disagrees",
+            )
+        )
     return rows
 
 
@@ -579,8 +647,13 @@ class GaussianLimit:
     verdict: str
 
 
-def gaussian_limit(ms=(2, 5, 10, 20, 50, 100, 200, 500, 1000), *, samples: int = 20_000,
-                   seed: int = 11, convention: str = "c=m") -> GaussianLimit:
+def gaussian_limit(
+    ms=(2, 5, 10, 20, 50, 100, 200, 500, 1000),
+    *,
+    samples: int = 20_000,
+    seed: int = 11,
+    convention: str = "c=m",
+) -> GaussianLimit:
     """Eq. 31: ``X_g -> N(0, 1)`` as m -> infinity. Computes the exact Kolmogorov distance of the
     predicted law from ``N(0, c/m)`` on a grid, its log-log slope in m (an Edgeworth argument gives
     ``O(1/m)``: the law is symmetric, the first correction is the excess kurtosis ``-6/(m+2)``),
@@ -596,8 +669,9 @@ def gaussian_limit(ms=(2, 5, 10, 20, 50, 100, 200, 500, 1000), *, samples: int =
         gauss = stats.norm(scale=math.sqrt(normaliser(m, convention) / m))
         distances.append(float(np.max(np.abs(law.cdf(x) - gauss.cdf(x)))))
     slope = float(np.polyfit(np.log(ms), np.log(distances), 1)[0])
-    spec = UpdateSpec(gradient="simple-average", steps=100, samples=samples, seed=seed,
-                      convention=convention)
+    spec = UpdateSpec(
+        gradient="simple-average", steps=100, samples=samples, seed=seed, convention=convention
+    )
     last = simulate_updates(spec)[:, -1]
     gauss = stats.norm(scale=math.sqrt(normaliser(100, convention) / 100))
     p_normal = float(stats.kstest(last, gauss.cdf).pvalue)
@@ -623,28 +697,32 @@ class BetaMappingRow:
     ks_statistic_effective: float
 
 
-def beta_mapping(betas=(0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99), *, samples: int = 4000,
-                 seed: int = 5) -> list[BetaMappingRow]:
+def beta_mapping(
+    betas=(0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99), *, samples: int = 4000, seed: int = 5
+) -> list[BetaMappingRow]:
     """How well eq. 12 (``m = 2/(1-beta)``) predicts Adam's stationary update as beta varies.
 
-    Simulates Adam (mu = 0, eps = 0, bias-corrected) with N(0,1) gradients for ``t = ceil(30/(1-beta))``
-    steps (so ``beta^t < 1e-13``: stationary) and compares Var|Delta theta| (the informative
-    variance; Var(Delta theta) is 1 under every approximation) and the KS distance of the update
-    with eq. 30 at ``m_eq12`` and at ``m_eff = (1+beta)/(1-beta)`` (eq. 9's effective count,
-    :func:`effective_steps`). beta = 0 gives ``m_eff = 1``: the update is ``sign(g)``, no Beta law,
-    reported as NaN.
+    Simulates Adam (mu = 0, eps = 0, bias-corrected) with N(0,1) gradients for
+    ``t = ceil(30/(1-beta))`` steps (so ``beta^t < 1e-13``: stationary) and compares
+    Var|Delta theta| (the informative variance; Var(Delta theta) is 1 under every approximation)
+    and the KS distance of the update with eq. 30 at ``m_eq12`` and at
+    ``m_eff = (1+beta)/(1-beta)`` (eq. 9's effective count, :func:`effective_steps`). beta = 0
+    gives ``m_eff = 1``: the update is ``sign(g)``, no Beta law, reported as NaN.
     """
     rows = []
     for k, beta in enumerate(betas):
         steps = max(2, math.ceil(30 / (1 - beta)))
-        spec = UpdateSpec(gradient="exponential", beta=beta, steps=steps, samples=samples,
-                          seed=seed + k)
+        spec = UpdateSpec(
+            gradient="exponential", beta=beta, steps=steps, samples=samples, seed=seed + k
+        )
         x = simulate_updates(spec)[:, -1]
         sim_abs = float(np.abs(x).var())
         se = variance_standard_error(np.abs(x))
         out = {}
-        for tag, m in (("eq12", effective_steps_eq12(beta)),
-                       ("effective", effective_steps(beta, steps))):
+        for tag, m in (
+            ("eq12", effective_steps_eq12(beta)),
+            ("effective", effective_steps(beta, steps)),
+        ):
             if m <= 1 + 1e-9:
                 out[tag] = (m, float("nan"), float("nan"), float("nan"))
                 continue
@@ -656,7 +734,7 @@ def beta_mapping(betas=(0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99), *, samples: int =
 
 
 def beta_mapping_verdict(rows: list[BetaMappingRow], *, alpha: float = 0.01) -> str:
-    """"improves as beta -> 1" when the eq. 12 error of Var|Delta theta| shrinks monotonically over
+    """ "improves as beta -> 1" when the eq. 12 error of Var|Delta theta| shrinks monotonically over
     the betas with m_eq12 >= 4 and the error at the largest beta is within ``z`` standard errors
     (Bonferroni over the rows) of zero; "fails" otherwise."""
     z = bonferroni_z(alpha, len(rows))
@@ -677,22 +755,31 @@ class SettingEffect:
     verdict: str
 
 
-def bias_correction_and_epsilon(*, beta: float = ADAM_DEFAULT_BETA2, ms=(2, 10, 100),
-                                epsilons=(1e-8, 1e-3, 1e-1, 1.0), samples: int = 20_000,
-                                seed: int = 3, alpha: float = 0.01) -> list[SettingEffect]:
-    """The effect of Adam's bias correction and of epsilon on Var(Delta theta), N(0,1) gradients, mu = 0.
+def bias_correction_and_epsilon(
+    *,
+    beta: float = ADAM_DEFAULT_BETA2,
+    ms=(2, 10, 100),
+    epsilons=(1e-8, 1e-3, 1e-1, 1.0),
+    samples: int = 20_000,
+    seed: int = 3,
+    alpha: float = 0.01,
+) -> list[SettingEffect]:
+    """The effect of Adam's bias correction and of epsilon on Var(Delta theta), N(0,1) gradients,
+    mu = 0.
 
     - Without bias correction, ``n_t/c_n`` loses its ``c_n = 1 - beta^t``, and exactly (eps = 0)
       ``Delta theta_uncorrected = Delta theta_corrected / sqrt(1 - beta^t)``: the predicted variance
-      is ``Var_corrected / (1 - beta^t)`` (about ``1/(m (1-beta))`` = 500 at m = 2 for beta = 0.999).
+      is ``Var_corrected / (1 - beta^t)`` (about ``1/(m (1-beta))`` = 500 at m = 2 for
+      beta = 0.999).
     - With ``eps > 0``, ``|Delta theta|`` always shrinks (pathwise, on the same gradients); the
       verdict says whether the shrinkage is visible at this sample size: "negligible" when the
       variance is within ``z`` standard errors (of the sample variance, Bonferroni) of the eps = 0
       variance, "shrinks" otherwise. ``predicted_variance`` is then the eps = 0 variance.
     """
     z = bonferroni_z(alpha, len(ms) * (1 + len(epsilons)))
-    base_spec = UpdateSpec(gradient="exponential", beta=beta, steps=max(ms), samples=samples,
-                           seed=seed)
+    base_spec = UpdateSpec(
+        gradient="exponential", beta=beta, steps=max(ms), samples=samples, seed=seed
+    )
     gradients = draw_gradients(base_spec)
     corrected = simulate_updates(base_spec, gradients)
     uncorrected = simulate_updates(replace(base_spec, bias_correction=False), gradients)
@@ -702,9 +789,16 @@ def bias_correction_and_epsilon(*, beta: float = ADAM_DEFAULT_BETA2, ms=(2, 10, 
         predicted = float(x.var()) / (1 - beta**m)
         y = uncorrected[:, m - 1]
         se = variance_standard_error(y)
-        rows.append(SettingEffect("no bias correction", m, float(y.var()), se, predicted,
-                                  "agrees" if abs(y.var() - predicted) <= z * se + 1e-9 * predicted
-                                  else "disagrees"))
+        rows.append(
+            SettingEffect(
+                "no bias correction",
+                m,
+                float(y.var()),
+                se,
+                predicted,
+                "agrees" if abs(y.var() - predicted) <= z * se + 1e-9 * predicted else "disagrees",
+            )
+        )
     for eps in epsilons:
         shrunk = simulate_updates(replace(base_spec, epsilon=eps), gradients)
         for m in ms:
@@ -712,8 +806,9 @@ def bias_correction_and_epsilon(*, beta: float = ADAM_DEFAULT_BETA2, ms=(2, 10, 
             y = shrunk[:, m - 1]
             se = variance_standard_error(y)
             verdict = "negligible" if abs(y.var() - x.var()) <= z * se else "shrinks"
-            rows.append(SettingEffect(f"epsilon={eps:g}", m, float(y.var()), se, float(x.var()),
-                                      verdict))
+            rows.append(
+                SettingEffect(f"epsilon={eps:g}", m, float(y.var()), se, float(x.var()), verdict)
+            )
     return rows
 
 
@@ -735,15 +830,22 @@ def theorem_1_as_printed(m: int = 3, *, samples: int = 20_000, seed: int = 13) -
     return out
 
 
-def exchangeable_variance(gradients=("normal", "cauchy", "pareto", "stable", "growing"), m: int = 5,
-                          *, samples: int = 20_000, seed: int = 17, alpha: float = 0.01) -> dict:
-    """Corollary 1 needs far less than Theorem 1: for *any* i.i.d. (exchangeable) gradient law, simple
-    average, c=m, mu = 0, eps = 0, ``E[g_m^2 / sum_i g_i^2] = 1/m`` by symmetry, so
-    ``Var(Delta theta) = E[Delta theta^2] - (E Delta theta)^2 = 1`` for symmetric laws (Cauchy, Pareto,
-    stable included). Non-identically distributed streams (``growing``) break it.
+def exchangeable_variance(
+    gradients=("normal", "cauchy", "pareto", "stable", "growing"),
+    m: int = 5,
+    *,
+    samples: int = 20_000,
+    seed: int = 17,
+    alpha: float = 0.01,
+) -> dict:
+    """Corollary 1 needs far less than Theorem 1: for *any* i.i.d. (exchangeable) gradient law,
+    simple average, c=m, mu = 0, eps = 0, ``E[g_m^2 / sum_i g_i^2] = 1/m`` by symmetry, so
+    ``Var(Delta theta) = E[Delta theta^2] - (E Delta theta)^2 = 1`` for symmetric laws (Cauchy,
+    Pareto, stable included). Non-identically distributed streams (``growing``) break it.
 
     Returns per gradient: the simulated second moment ``E[Delta theta^2]`` at ``m``, its standard
-    error, and the verdict ("equals 1" within ``z`` SE, Bonferroni over the gradients, or "differs").
+    error, and the verdict ("equals 1" within ``z`` SE, Bonferroni over the gradients, or
+    "differs").
     """
     z = bonferroni_z(alpha, len(gradients))
     out = {}
@@ -752,8 +854,11 @@ def exchangeable_variance(gradients=("normal", "cauchy", "pareto", "stable", "gr
         square = simulate_updates(spec)[:, m - 1] ** 2
         moment = float(square.mean())
         se = float(square.std(ddof=1) / math.sqrt(square.size))
-        out[name] = {"second_moment": moment, "se": se,
-                     "verdict": "equals 1" if abs(moment - 1) <= z * se else "differs"}
+        out[name] = {
+            "second_moment": moment,
+            "se": se,
+            "verdict": "equals 1" if abs(moment - 1) <= z * se else "differs",
+        }
     return out
 
 
@@ -761,33 +866,68 @@ def exchangeable_variance(gradients=("normal", "cauchy", "pareto", "stable", "gr
 # 4. figures
 # --------------------------------------------------------------------------------------------
 
-FIGURE_NAMES = ("adam_update_pdf", "adam_update_variance", "adam_update_time_varying",
-                "adam_update_nonzero_mean", "adam_update_cauchy")
+FIGURE_NAMES = (
+    "adam_update_pdf",
+    "adam_update_variance",
+    "adam_update_time_varying",
+    "adam_update_nonzero_mean",
+    "adam_update_cauchy",
+)
 
 
-def _histogram_grid(scenarios: dict[str, UpdateSpec], ms, name: str, title: str,
-                    reference_label: str, log_density: bool = False):
-    """One row per scenario, one column per step m: the simulated histogram beside eq. 30's law for
-    i.i.d. N(0,1) gradients (the reference the scenario departs from); the last column shows
-    Var(Delta theta) and Var|Delta theta| against m beside Corollaries 1-2 (the i.i.d. reference)."""
+def _histogram_grid(
+    scenarios: dict[str, UpdateSpec],
+    ms,
+    name: str,
+    title: str,
+    reference_label: str,
+    log_density: bool = False,
+):
+    """One row per scenario, one column per step m: the simulated histogram beside eq. 30's law
+    for i.i.d. N(0,1) gradients (the reference the scenario departs from); the last column shows
+    Var(Delta theta) and Var|Delta theta| against m beside Corollaries 1-2 (the i.i.d.
+    reference)."""
     from matplotlib.ticker import NullFormatter
 
     from simlab.plotting import new_figure, save
 
-    fig, axes = new_figure(ncols=len(ms) + 1, nrows=len(scenarios),
-                           figsize=(3.0 * (len(ms) + 1), 2.6 * len(scenarios)))
+    fig, axes = new_figure(
+        ncols=len(ms) + 1, nrows=len(scenarios), figsize=(3.0 * (len(ms) + 1), 2.6 * len(scenarios))
+    )
     for row, (label, spec) in enumerate(scenarios.items()):
         updates = simulate_updates(spec)
         ax = axes[row][-1]
         steps = np.arange(2, spec.steps + 1)
-        ax.plot(steps, updates[:, 1:].var(axis=0), "o", ms=2.5, color="C0",
-                label=r"simulated Var $\Delta\theta$")
-        ax.plot(steps, np.abs(updates[:, 1:]).var(axis=0), "s", ms=2.5, color="C1",
-                label=r"simulated Var $|\Delta\theta|$")
-        ax.plot(steps, [corollary_1_variance(m, spec.convention) for m in steps], color="C0",
-                lw=1, label="Corollary 1 (i.i.d. N(0,1))")
-        ax.plot(steps, [corollary_2_abs_variance(m, spec.convention) for m in steps], color="C1",
-                lw=1, label="Corollary 2 (i.i.d. N(0,1))")
+        ax.plot(
+            steps,
+            updates[:, 1:].var(axis=0),
+            "o",
+            ms=2.5,
+            color="C0",
+            label=r"simulated Var $\Delta\theta$",
+        )
+        ax.plot(
+            steps,
+            np.abs(updates[:, 1:]).var(axis=0),
+            "s",
+            ms=2.5,
+            color="C1",
+            label=r"simulated Var $|\Delta\theta|$",
+        )
+        ax.plot(
+            steps,
+            [corollary_1_variance(m, spec.convention) for m in steps],
+            color="C0",
+            lw=1,
+            label="Corollary 1 (i.i.d. N(0,1))",
+        )
+        ax.plot(
+            steps,
+            [corollary_2_abs_variance(m, spec.convention) for m in steps],
+            color="C1",
+            lw=1,
+            label="Corollary 2 (i.i.d. N(0,1))",
+        )
         ax.set_yscale("log")
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("step m")
@@ -801,12 +941,24 @@ def _histogram_grid(scenarios: dict[str, UpdateSpec], ms, name: str, title: str,
             root_c = math.sqrt(normaliser(m, spec.convention))
             lo, hi = np.quantile(x, [0.002, 0.998])
             lo, hi = min(lo, -root_c), max(hi, root_c)
-            counts, _, _ = ax.hist(x, bins=80, range=(lo, hi), density=True, color="C0", alpha=0.55,
-                                   histtype="stepfilled",
-                                   label=f"simulated ({spec.samples} samples)")
+            counts, _, _ = ax.hist(
+                x,
+                bins=80,
+                range=(lo, hi),
+                density=True,
+                color="C0",
+                alpha=0.55,
+                histtype="stepfilled",
+                label=f"simulated ({spec.samples} samples)",
+            )
             grid = np.linspace(-root_c, root_c, 400)[1:-1]
-            ax.plot(grid, law_xg(m, spec.convention).pdf(grid), color="C3", lw=1.2,
-                    label=reference_label)
+            ax.plot(
+                grid,
+                law_xg(m, spec.convention).pdf(grid),
+                color="C3",
+                lw=1.2,
+                label=reference_label,
+            )
             ax.set_title(f"{label}, m = {m}", fontsize=9)
             ax.set_xlabel(r"update $\Delta\theta$")
             if col == 0:
@@ -836,8 +988,9 @@ def figure_pdf(ms=(2, 3, 5, 10, 100), *, samples: int = 20_000, seed: int = 21):
         grid = np.linspace(-root_c, root_c, 600)[1:-1]
         color = f"C{k}"
         ax.plot(grid, law_xg(m).pdf(grid), color=color, lw=1.5, label=f"eq. 30, m = {m}")
-        counts, edges = np.histogram(updates[:, m - 1], bins=60, range=(-root_c, root_c),
-                                     density=True)
+        counts, edges = np.histogram(
+            updates[:, m - 1], bins=60, range=(-root_c, root_c), density=True
+        )
         centres = (edges[:-1] + edges[1:]) / 2
         ax.plot(centres, counts, "o", ms=2.5, color=color, alpha=0.7)
     grid = np.linspace(-4, 4, 400)
@@ -853,34 +1006,53 @@ def figure_pdf(ms=(2, 3, 5, 10, 100), *, samples: int = 20_000, seed: int = 21):
 
 
 def figure_variance(*, steps: int = 100, samples: int = 20_000, seed: int = 22):
-    """Figure 3 analogue: Var(Delta theta) (Corollary 1) and Var|Delta theta| (Corollary 2) against m,
-    simulated (error bars: 2 standard errors) beside the predictions for both conventions and the
-    Student-t variance m/(m-2) that ignoring the correlation predicts."""
+    """Figure 3 analogue: Var(Delta theta) (Corollary 1) and Var|Delta theta| (Corollary 2)
+    against m, simulated (error bars: 2 standard errors) beside the predictions for both
+    conventions and the Student-t variance m/(m-2) that ignoring the correlation predicts."""
     from simlab.plotting import new_figure, save
 
     fig, axes = new_figure(ncols=2)
     ms = np.arange(2, steps + 1)
     for k, convention in enumerate(CONVENTIONS):
-        updates = simulate_updates(UpdateSpec(gradient="simple-average", steps=steps,
-                                              samples=samples, seed=seed + k,
-                                              convention=convention))[:, 1:]
-        for ax, field in zip(axes[0], ("variance", "abs_variance")):
+        updates = simulate_updates(
+            UpdateSpec(
+                gradient="simple-average",
+                steps=steps,
+                samples=samples,
+                seed=seed + k,
+                convention=convention,
+            )
+        )[:, 1:]
+        for ax, field in zip(axes[0], ("variance", "abs_variance"), strict=True):
             sample = updates if field == "variance" else np.abs(updates)
             values = sample.var(axis=0)
             errors = np.array([variance_standard_error(col) for col in sample.T])
             corollary = corollary_1_variance if field == "variance" else corollary_2_abs_variance
             predicted = np.array([corollary(m, convention) for m in ms])
-            ax.errorbar(ms, values, yerr=2 * errors, fmt="o", ms=2.5, color=f"C{k}", alpha=0.7,
-                        label=f"simulated, {convention} ({samples} samples)")
-            ax.plot(ms, predicted, color=f"C{k}", lw=1.5,
-                    label=("Corollary 1" if field == "variance" else "Corollary 2")
-                    + f", {convention}")
+            ax.errorbar(
+                ms,
+                values,
+                yerr=2 * errors,
+                fmt="o",
+                ms=2.5,
+                color=f"C{k}",
+                alpha=0.7,
+                label=f"simulated, {convention} ({samples} samples)",
+            )
+            ax.plot(
+                ms,
+                predicted,
+                color=f"C{k}",
+                lw=1.5,
+                label=("Corollary 1" if field == "variance" else "Corollary 2") + f", {convention}",
+            )
     t_ms = ms[ms > 2]
-    axes[0][0].plot(t_ms, t_ms / (t_ms - 2.0), "k--", lw=1,
-                    label="Student-t m/(m-2) (correlation ignored)")
+    axes[0][0].plot(
+        t_ms, t_ms / (t_ms - 2.0), "k--", lw=1, label="Student-t m/(m-2) (correlation ignored)"
+    )
     axes[0][0].set_ylim(0, 3.2)
     axes[0][1].axhline(1 - 2 / math.pi, color="gray", ls=":", label="1 - 2/pi (m -> inf)")
-    for ax, label in zip(axes[0], (r"Var $\Delta\theta$", r"Var $|\Delta\theta|$")):
+    for ax, label in zip(axes[0], (r"Var $\Delta\theta$", r"Var $|\Delta\theta|$"), strict=True):
         ax.set_xscale("log")
         ax.set_xlabel("step m")
         ax.set_ylabel(label)
@@ -890,34 +1062,49 @@ def figure_variance(*, steps: int = 100, samples: int = 20_000, seed: int = 22):
 
 def figure_time_varying(ms=(2, 3, 10, 50), *, samples: int = 20_000, seed: int = 23):
     """Figure 5 analogue: gradients N(0, t^2) (variance growing) and N(0, 1/t^2) (shrinking)."""
-    scenarios = {"N(0, t^2)": UpdateSpec(gradient="growing", steps=max(ms), samples=samples,
-                                         seed=seed),
-                 "N(0, 1/t^2)": UpdateSpec(gradient="shrinking", steps=max(ms), samples=samples,
-                                           seed=seed + 1)}
-    return _histogram_grid(scenarios, ms, "adam_update_time_varying",
-                           "Time-varying gradient variance (simple average): growing keeps the "
-                           "bimodal shape, shrinking narrows it", "eq. 30 for i.i.d. N(0,1)")
+    scenarios = {
+        "N(0, t^2)": UpdateSpec(gradient="growing", steps=max(ms), samples=samples, seed=seed),
+        "N(0, 1/t^2)": UpdateSpec(
+            gradient="shrinking", steps=max(ms), samples=samples, seed=seed + 1
+        ),
+    }
+    return _histogram_grid(
+        scenarios,
+        ms,
+        "adam_update_time_varying",
+        "Time-varying gradient variance (simple average): growing keeps the "
+        "bimodal shape, shrinking narrows it",
+        "eq. 30 for i.i.d. N(0,1)",
+    )
 
 
 def figure_nonzero_mean(ms=(2, 3, 10, 50), *, samples: int = 20_000, seed: int = 24):
     """Figure 6 analogue: gradients N(-1, 1) and N(-t, 1); Delta theta = -m_t (eq. 4) is skewed."""
-    scenarios = {"N(-1, 1)": UpdateSpec(gradient="shifted", steps=max(ms), samples=samples,
-                                        seed=seed),
-                 "N(-t, 1)": UpdateSpec(gradient="drifting", steps=max(ms), samples=samples,
-                                        seed=seed + 1)}
-    return _histogram_grid(scenarios, ms, "adam_update_nonzero_mean",
-                           "Non-zero-mean gradients (simple average; Delta theta = -m_t, eq. 4)",
-                           "eq. 30 for i.i.d. N(0,1)")
+    scenarios = {
+        "N(-1, 1)": UpdateSpec(gradient="shifted", steps=max(ms), samples=samples, seed=seed),
+        "N(-t, 1)": UpdateSpec(gradient="drifting", steps=max(ms), samples=samples, seed=seed + 1),
+    }
+    return _histogram_grid(
+        scenarios,
+        ms,
+        "adam_update_nonzero_mean",
+        "Non-zero-mean gradients (simple average; Delta theta = -m_t, eq. 4)",
+        "eq. 30 for i.i.d. N(0,1)",
+    )
 
 
 def figure_cauchy(ms=(2, 5, 20, 100), *, samples: int = 20_000, seed: int = 25):
     """Figure 7 analogue: standard Cauchy gradients give a trimodal update law."""
-    scenarios = {"Cauchy": UpdateSpec(gradient="cauchy", steps=max(ms), samples=samples,
-                                      seed=seed)}
-    return _histogram_grid(scenarios, ms, "adam_update_cauchy",
-                           "Standard Cauchy gradients (simple average): a trimodal update law "
-                           "(log density: the edge modes at +-sqrt(m) carry ~1/m of the mass)",
-                           "eq. 30 for i.i.d. N(0,1)", log_density=True)
+    scenarios = {"Cauchy": UpdateSpec(gradient="cauchy", steps=max(ms), samples=samples, seed=seed)}
+    return _histogram_grid(
+        scenarios,
+        ms,
+        "adam_update_cauchy",
+        "Standard Cauchy gradients (simple average): a trimodal update law "
+        "(log density: the edge modes at +-sqrt(m) carry ~1/m of the mass)",
+        "eq. 30 for i.i.d. N(0,1)",
+        log_density=True,
+    )
 
 
 def make_figures(quick: bool = True, samples: int | None = None) -> list:
@@ -925,9 +1112,13 @@ def make_figures(quick: bool = True, samples: int | None = None) -> list:
     (``samples`` overrides both)."""
     if samples is None:
         samples = 20_000 if quick else 200_000
-    return [figure_pdf(samples=samples), figure_variance(samples=samples),
-            figure_time_varying(samples=samples), figure_nonzero_mean(samples=samples),
-            figure_cauchy(samples=samples)]
+    return [
+        figure_pdf(samples=samples),
+        figure_variance(samples=samples),
+        figure_time_varying(samples=samples),
+        figure_nonzero_mean(samples=samples),
+        figure_cauchy(samples=samples),
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -938,43 +1129,61 @@ def make_figures(quick: bool = True, samples: int | None = None) -> list:
 def run_checks(*, samples: int = 20_000) -> dict:
     """Every comparison of item 3 of the issue, each with its computed verdict (JSON-able).
 
-    Seeds are the defaults of each function; ``samples`` is the per-step sample size where a function
-    takes one (``beta_mapping`` uses 4 000 per beta: its longest run has 3 000 steps).
+    Seeds are the defaults of each function; ``samples`` is the per-step sample size where a
+    function takes one (``beta_mapping`` uses 4 000 per beta: its longest run has 3 000 steps).
     """
     theorem = {}
     for k, convention in enumerate(CONVENTIONS):
-        rows = compare_steps(UpdateSpec(gradient="simple-average", steps=100, samples=samples,
-                                        seed=1 + k, convention=convention))
-        theorem[convention] = {"verdict": overall_verdict(rows),
-                               "min_ks_pvalue": min(r.ks_pvalue for r in rows),
-                               "max_variance_z": max(abs(r.variance - r.predicted_variance)
-                                                     / r.variance_se for r in rows),
-                               "max_abs_variance_z": max(
-                                   abs(r.abs_variance - r.predicted_abs_variance)
-                                   / r.abs_variance_se for r in rows)}
-    student = simulate_updates(UpdateSpec(gradient="simple-average", steps=10, samples=samples,
-                                          seed=2))
+        rows = compare_steps(
+            UpdateSpec(
+                gradient="simple-average",
+                steps=100,
+                samples=samples,
+                seed=1 + k,
+                convention=convention,
+            )
+        )
+        theorem[convention] = {
+            "verdict": overall_verdict(rows),
+            "min_ks_pvalue": min(r.ks_pvalue for r in rows),
+            "max_variance_z": max(
+                abs(r.variance - r.predicted_variance) / r.variance_se for r in rows
+            ),
+            "max_abs_variance_z": max(
+                abs(r.abs_variance - r.predicted_abs_variance) / r.abs_variance_se for r in rows
+            ),
+        }
+    student = simulate_updates(
+        UpdateSpec(gradient="simple-average", steps=10, samples=samples, seed=2)
+    )
     student_p = {m: ks_against(student[:, m - 1], student_t_law(m))[1] for m in (3, 5, 10)}
     modality = modality_transition()
     limit = gaussian_limit(samples=samples)
     mapping = beta_mapping()
     effects = bias_correction_and_epsilon(samples=samples)
     printed = theorem_1_as_printed(samples=samples)
-    printed_z = (abs(printed["printed"]["variance"] - 1.0) / printed["printed"]["variance_se"])
+    printed_z = abs(printed["printed"]["variance"] - 1.0) / printed["printed"]["variance_se"]
     return {
         "theorem_1_law_m_2_to_100": theorem,
-        "student_t_rejected": {"ks_pvalues": student_p,
-                               "verdict": "rejected" if max(student_p.values()) < 1e-6
-                               else "not rejected"},
-        "modality_transition": {"rows": [asdict(r) for r in modality],
-                                "verdict": "agrees" if all(r.verdict == "agrees"
-                                                           for r in modality) else "disagrees"},
+        "student_t_rejected": {
+            "ks_pvalues": student_p,
+            "verdict": "rejected" if max(student_p.values()) < 1e-6 else "not rejected",
+        },
+        "modality_transition": {
+            "rows": [asdict(r) for r in modality],
+            "verdict": "agrees" if all(r.verdict == "agrees" for r in modality) else "disagrees",
+        },
         "gaussian_limit": asdict(limit),
-        "beta_mapping_eq12": {"rows": [asdict(r) for r in mapping],
-                              "verdict": beta_mapping_verdict(mapping)},
+        "beta_mapping_eq12": {
+            "rows": [asdict(r) for r in mapping],
+            "verdict": beta_mapping_verdict(mapping),
+        },
         "bias_correction_and_epsilon": [asdict(r) for r in effects],
         "exchangeable_corollary_1": exchangeable_variance(samples=samples),
-        "theorem_1_printed_c_n": {**printed, "verdict": "fails" if printed_z > 5 else "holds",
-                                  "correction": PAPER_ERRATA["theorem-1"]},
+        "theorem_1_printed_c_n": {
+            **printed,
+            "verdict": "fails" if printed_z > 5 else "holds",
+            "correction": PAPER_ERRATA["theorem-1"],
+        },
         "errata": PAPER_ERRATA,
     }

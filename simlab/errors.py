@@ -15,7 +15,8 @@ class InputError(ValueError):
     """A parameter outside the range a law, problem, algorithm or theorem allows."""
 
 
-def _as_float(name: str, value) -> float:
+def as_number(name: str, value) -> float:
+    """``value`` as a float (text accepted); NaN and non-numbers are an InputError."""
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -26,14 +27,14 @@ def _as_float(name: str, value) -> float:
 
 
 def check_finite(name: str, value) -> float:
-    out = _as_float(name, value)
+    out = as_number(name, value)
     if not math.isfinite(out):
         raise InputError(f"{name} must be finite, got {out}")
     return out
 
 
 def check_positive(name: str, value, *, allow_zero: bool = False, allow_inf: bool = False) -> float:
-    out = _as_float(name, value)
+    out = as_number(name, value)
     if math.isinf(out) and not (allow_inf and out > 0):
         raise InputError(f"{name} must be finite, got {out}")
     if out < 0 or (out == 0 and not allow_zero):
@@ -45,7 +46,7 @@ def check_positive(name: str, value, *, allow_zero: bool = False, allow_inf: boo
 def check_interval(name: str, value, low: float, high: float, *, low_open: bool = False,
                    high_open: bool = False, why: str = "") -> float:
     """``value`` in the interval from ``low`` to ``high`` (open or closed at each end)."""
-    out = _as_float(name, value)
+    out = as_number(name, value)
     too_low = out <= low if low_open else out < low
     too_high = out >= high if high_open else out > high
     if too_low or too_high:
@@ -56,12 +57,11 @@ def check_interval(name: str, value, low: float, high: float, *, low_open: bool 
 
 
 def check_count(name: str, value, *, minimum: int = 1) -> int:
-    try:
-        out = int(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a whole number, got {value!r}") from None
-    if out != value and not isinstance(value, str):
+    """A whole number >= ``minimum``; accepts ints, integral floats and their text ("2", "2.0")."""
+    number = as_number(name, value)
+    if not number.is_integer():
         raise InputError(f"{name} must be a whole number, got {value!r}")
+    out = int(number)
     if out < minimum:
         raise InputError(f"{name} must be >= {minimum}, got {out}")
     return out

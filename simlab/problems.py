@@ -212,6 +212,101 @@ class ConstrainedQuadratic(Problem):
 
 
 @dataclass(frozen=True)
+class Quartic(Problem):
+    """``f(x) = sum_i h_i (x_i - c_i)^4 / 4`` (coefficients ``h`` spread from ``mu`` to ``L``):
+    the polynomial example of (L0, L1)-smoothness of Zhang et al. 2019 (Section 3: polynomials
+    of degree > 2 are not L-smooth on R^d but are (L0, L1)-smooth).
+
+    Constants (derivation): per coordinate, with t = x_i - c_i, ``f'' = 3 h t^2`` and
+    ``|f'| = h |t|^3``. The inequality ``3 h t^2 <= L0 + L1 h |t|^3`` holds for all t iff
+    ``L0 >= max_t (3 h t^2 - L1 h |t|^3) = 4 h / L1^2`` (attained at ``|t| = 2/L1``). The Hessian
+    is diagonal, so ``||hess|| = max_i 3 h_i t_i^2 <= L0 + L1 max_i |f'_i| <= L0 + L1 ||grad||``
+    with ``L0 = 4 max(h) / L1^2``. ``L1`` is a free parameter (``l1_constant``, default 1);
+    the tests check the inequality numerically over a range. Not L-smooth (L = inf), not
+    strongly convex (f'' = 0 at the minimiser), f* = 0 at x* = c.
+    """
+
+    mu: float = 1.0
+    L: float = 1.0
+    l1_constant: float = 1.0
+
+    name: ClassVar[str] = "quartic"
+    code: ClassVar[int] = kernels.QUARTIC
+
+    def __post_init__(self):
+        check_positive("L1", self.l1_constant)
+        super().__post_init__()
+
+    @property
+    def smoothness_l0(self) -> float:
+        return 4.0 * float(np.max(self.curvatures)) / self.l1_constant ** 2
+
+    @property
+    def smoothness_l1(self) -> float:
+        return float(self.l1_constant)
+
+    @property
+    def smoothness(self):
+        return math.inf
+
+    @property
+    def strong_convexity(self):
+        return 0.0
+
+    def hessian_norm(self, x) -> float:
+        """``||hess f(x)||`` (spectral norm of the diagonal Hessian)."""
+        delta = self._point(x) - self._arrays[kernels.PARR_CENTER]
+        return float(np.max(3.0 * self.curvatures * delta ** 2))
+
+    def sublevel_hessian_bound(self, gap: float) -> float:
+        """``sup ||hess f||`` over the sublevel set ``{f - f* <= gap}``: ``3 h_i t_i^2`` is
+        largest when the whole gap sits in one coordinate, ``h_i t_i^4 / 4 = gap``, giving
+        ``6 sqrt(h_i gap)``; the maximum over i (exact: that point lies in the set)."""
+        return float(6.0 * math.sqrt(np.max(self.curvatures) * gap))
+
+
+@dataclass(frozen=True)
+class Exponential(Problem):
+    """``f(x) = sum_i h_i (cosh(x_i - c_i) - 1)``: the exponential example of (L0, L1)-smoothness
+    (Zhang et al. 2019, Section 3: exponential functions are (L0, L1)-smooth but not L-smooth).
+
+    Constants (derivation): per coordinate ``f'' = h cosh t`` and ``|f'| = h |sinh t|``; since
+    ``cosh t <= 1 + |sinh t|`` (both sides equal at t = 0; for t > 0, ``cosh t - sinh t =
+    e^-t <= 1``), ``f'' <= h + |f'|``. The Hessian is diagonal, so
+    ``||hess|| <= max h + ||grad||``: ``L0 = max(h)``, ``L1 = 1`` (tight as t -> 0 and as
+    |t| -> inf). mu = min(h)-strongly convex (cosh >= 1), not L-smooth, f* = 0 at x* = c.
+    """
+
+    mu: float = 1.0
+    L: float = 1.0
+
+    name: ClassVar[str] = "exponential"
+    code: ClassVar[int] = kernels.EXPONENTIAL
+
+    @property
+    def smoothness_l0(self) -> float:
+        return float(np.max(self.curvatures))
+
+    @property
+    def smoothness_l1(self) -> float:
+        return 1.0
+
+    @property
+    def smoothness(self):
+        return math.inf
+
+    def hessian_norm(self, x) -> float:
+        """``||hess f(x)||`` (spectral norm of the diagonal Hessian)."""
+        delta = self._point(x) - self._arrays[kernels.PARR_CENTER]
+        return float(np.max(self.curvatures * np.cosh(delta)))
+
+    def sublevel_hessian_bound(self, gap: float) -> float:
+        """``sup ||hess f||`` over ``{f - f* <= gap}``: ``h_i cosh t_i = h_i (cosh t_i - 1) + h_i
+        <= gap + h_i``, attained with the whole gap in one coordinate: ``gap + max h``."""
+        return float(gap + np.max(self.curvatures))
+
+
+@dataclass(frozen=True)
 class ZeroChainProblem(Problem):
     """The scaled zero chain of the proof of Theorem 6 (Zhang et al. 2020, Appendix G):
     ``F(x) = (L lambda^2/152) f_d(x/lambda)`` with ``lambda = 304 eps/L``,
@@ -270,5 +365,7 @@ PROBLEMS: dict[str, type[Problem]] = {
     "quadratic": Quadratic,
     "nonconvex": NonConvex,
     "constrained-quadratic": ConstrainedQuadratic,
+    "quartic": Quartic,
+    "exponential": Exponential,
     "zero-chain": ZeroChainProblem,
 }

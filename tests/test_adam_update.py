@@ -1,5 +1,5 @@
-"""Tests of simlab.adam_update: the predicted laws (Zhiyi & Ziyin eq. 21-34), the jitted simulator of
-eq. 1-4, the comparisons and their verdicts, the figures and the ``adam-update`` verb.
+"""Tests of simlab.adam_update: the predicted laws (Zhiyi & Ziyin eq. 21-34), the jitted simulator
+of eq. 1-4, the comparisons and their verdicts, the figures and the ``adam-update`` verb.
 
 Statistical tests use fixed seeds and say their sample size and tolerance. Unless stated otherwise,
 KS tests reject at p < 1e-4 and variance checks allow 5 standard errors: a correct implementation
@@ -54,10 +54,12 @@ def test_corollary_2_as_printed_is_the_c_equals_m_case():
     """Corollary 2 printed: 1 - 4 m Gamma(m/2)^2 / ((m-1)^2 pi Gamma((m-1)/2)^2)."""
     for m in range(2, 60):
         printed = 1 - 4 * m * special.gamma(m / 2) ** 2 / (
-            (m - 1) ** 2 * math.pi * special.gamma((m - 1) / 2) ** 2)
+            (m - 1) ** 2 * math.pi * special.gamma((m - 1) / 2) ** 2
+        )
         assert au.corollary_2_abs_variance(m, "c=m") == pytest.approx(printed, rel=1e-10)
-        assert au.corollary_2_abs_variance(m, "c=m-1") == pytest.approx(printed * (m - 1) / m,
-                                                                        rel=1e-10)
+        assert au.corollary_2_abs_variance(m, "c=m-1") == pytest.approx(
+            printed * (m - 1) / m, rel=1e-10
+        )
         # a wrong input: the c=m-1 value is not the printed formula
         assert au.corollary_2_abs_variance(m, "c=m-1") != pytest.approx(printed, rel=1e-3)
     values = [au.corollary_2_abs_variance(m) for m in range(2, 200)]
@@ -81,8 +83,11 @@ def test_special_cases_of_the_paper_and_its_errata():
     # eq. 26 (c=m, m=3): f(g) = g^{-1/2} / (2 sqrt 3)
     g = np.array([0.1, 0.7, 2.5])
     assert au.law_g(3).pdf(g) == pytest.approx(g**-0.5 / (2 * math.sqrt(3)), rel=1e-12)
+
     # eq. 27 as printed integrates to 2 (missing Jacobian); the Beta-based density integrates to 1
-    printed_27 = lambda t: 1 / (math.pi * math.sqrt(t / 2 * (1 - t / 2)))
+    def printed_27(t):
+        return 1 / (math.pi * math.sqrt(t / 2 * (1 - t / 2)))
+
     assert integrate.quad(printed_27, 0, 2)[0] == pytest.approx(2, rel=1e-6)
     assert integrate.quad(au.law_g(2).pdf, 0, 2)[0] == pytest.approx(1, rel=1e-6)
     assert au.law_g(2).pdf(g[:2]) == pytest.approx([printed_27(t) / 2 for t in g[:2]], rel=1e-12)
@@ -110,7 +115,8 @@ def test_special_cases_of_the_paper_and_its_errata():
 
 
 def test_law_of_k_matches_direct_chi_square_sampling():
-    """eq. 15-21 without the simulator: K = Z/(Z + H), Z ~ chi2(1), H ~ chi2(m-1); n = 20 000, seed 1."""
+    """eq. 15-21 without the simulator: K = Z/(Z + H), Z ~ chi2(1), H ~ chi2(m-1); n = 20 000,
+    seed 1."""
     rng = np.random.default_rng(1)
     m, n = 6, 20_000
     z = rng.chisquare(1, n)
@@ -121,8 +127,8 @@ def test_law_of_k_matches_direct_chi_square_sampling():
 
 
 def test_exponential_average_moments_eq_8_to_10():
-    """Eq. 8-10 with m terms: weights (1-beta) beta^(m-i), i = 1..m, sum to 1 - beta^m (printed: m-1);
-    the bias-corrected variance is 1/effective_steps. Exact arithmetic in floats, 1e-12."""
+    """Eq. 8-10 with m terms: weights (1-beta) beta^(m-i), i = 1..m, sum to 1 - beta^m (printed:
+    m-1); the bias-corrected variance is 1/effective_steps. Exact arithmetic in floats, 1e-12."""
     beta, m = 0.9, 5
     weights = (1 - beta) * beta ** (m - np.arange(1, m + 1))
     assert weights.sum() == pytest.approx(1 - beta**m, rel=1e-12)
@@ -167,18 +173,28 @@ def _reference_updates(gradients, momentum, beta, epsilon, simple_average, offse
     return out
 
 
-@pytest.mark.parametrize("momentum, beta, epsilon, simple, offset, bias", [
-    (0.0, 0.0, 0.0, True, 0, True),
-    (0.0, 0.0, 0.0, True, 1, True),
-    (0.9, 0.999, 1e-8, False, 0, True),
-    (0.5, 0.9, 1e-3, False, 0, False),
-    (0.0, 0.0, 0.0, False, 0, True),
-])
+@pytest.mark.parametrize(
+    "momentum, beta, epsilon, simple, offset, bias",
+    [
+        (0.0, 0.0, 0.0, True, 0, True),
+        (0.0, 0.0, 0.0, True, 1, True),
+        (0.9, 0.999, 1e-8, False, 0, True),
+        (0.5, 0.9, 1e-3, False, 0, False),
+        (0.0, 0.0, 0.0, False, 0, True),
+    ],
+)
 def test_kernel_matches_numpy_reference(momentum, beta, epsilon, simple, offset, bias):
     gradients = np.random.default_rng(3).standard_cauchy((64, 12))
-    spec = au.UpdateSpec(gradient="cauchy", steps=12, samples=64, momentum=momentum,
-                         beta=None if simple else beta, epsilon=epsilon, bias_correction=bias,
-                         convention="c=m" if offset == 0 else "c=m-1")
+    spec = au.UpdateSpec(
+        gradient="cauchy",
+        steps=12,
+        samples=64,
+        momentum=momentum,
+        beta=None if simple else beta,
+        epsilon=epsilon,
+        bias_correction=bias,
+        convention="c=m" if offset == 0 else "c=m-1",
+    )
     got = au.simulate_updates(spec, gradients)
     expected = _reference_updates(gradients, momentum, beta, epsilon, simple, offset, bias)
     np.testing.assert_allclose(got[:, 1:], expected[:, 1:], rtol=1e-12, atol=0)
@@ -189,8 +205,13 @@ def test_kernel_matches_numpy_reference(momentum, beta, epsilon, simple, offset,
 
 
 @settings(deadline=None, max_examples=60)
-@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 15)),
-              elements=st.floats(1e-6, 1e6) | st.floats(-1e6, -1e-6)))
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 4), st.integers(2, 15)),
+        elements=st.floats(1e-6, 1e6) | st.floats(-1e6, -1e-6),
+    )
+)
 def test_simple_average_update_is_bounded_by_sqrt_c(gradients):
     """Proposition 1 / eq. 30's support, for any nonzero gradients: |Delta theta_t| <= sqrt(t)
     (c=m) and <= sqrt(t-1) (c=m-1), with mu = 0 and eps = 0."""
@@ -201,8 +222,9 @@ def test_simple_average_update_is_bounded_by_sqrt_c(gradients):
         updates = au.simulate_updates(spec, gradients)
         assert np.all(np.abs(updates) <= np.sqrt(c) * (1 + 1e-12))
     # a wrong bound (the Student-t picture: unbounded, or bounded by 1) is violated somewhere
-    wrong = au.simulate_updates(au.UpdateSpec(gradient="normal", steps=2, samples=1),
-                                np.array([[1e-3, 1.0]]))
+    wrong = au.simulate_updates(
+        au.UpdateSpec(gradient="normal", steps=2, samples=1), np.array([[1e-3, 1.0]])
+    )
     assert abs(wrong[0, 1]) > 1
 
 
@@ -226,24 +248,29 @@ def test_simulator_reproducible_and_independent_of_thread_count():
 def test_simulator_matches_theorem_1_law(convention):
     """n = 20 000 updates per step, seed 2, simple average, N(0,1): at m = 2, 3, 10, 50 the KS test
     (p > 1e-4) and Var, Var|.| within 5 standard errors of Corollaries 1-2."""
-    spec = au.UpdateSpec(gradient="simple-average", steps=50, samples=20_000, seed=2,
-                         convention=convention)
+    spec = au.UpdateSpec(
+        gradient="simple-average", steps=50, samples=20_000, seed=2, convention=convention
+    )
     updates = au.simulate_updates(spec)
     for m in (2, 3, 10, 50):
         x = updates[:, m - 1]
         _, p = au.ks_against(x, au.law_xg(m, convention))
         assert p > 1e-4, (m, p)
-        assert abs(x.var() - au.corollary_1_variance(m, convention)) < 5 * au.variance_standard_error(x)
+        assert abs(
+            x.var() - au.corollary_1_variance(m, convention)
+        ) < 5 * au.variance_standard_error(x)
         assert abs(np.abs(x).var() - au.corollary_2_abs_variance(m, convention)) < (
-            5 * au.variance_standard_error(np.abs(x)))
+            5 * au.variance_standard_error(np.abs(x))
+        )
         assert np.max(np.abs(x)) <= math.sqrt(au.normaliser(m, convention)) * (1 + 1e-12)  # bounded
 
 
 def test_wrong_laws_are_rejected():
     """Same simulation (n = 20 000, seed 2): Student-t ignoring the correlation (Section 3) and the
     other convention's law are rejected (KS p < 1e-6) at small m."""
-    updates = au.simulate_updates(au.UpdateSpec(gradient="simple-average", steps=10,
-                                                samples=20_000, seed=2))
+    updates = au.simulate_updates(
+        au.UpdateSpec(gradient="simple-average", steps=10, samples=20_000, seed=2)
+    )
     for m in (3, 5, 10):
         _, p = au.ks_against(updates[:, m - 1], au.student_t_law(m))
         assert p < 1e-6, (m, p)
@@ -253,8 +280,8 @@ def test_wrong_laws_are_rejected():
 
 
 def test_compare_steps_verdicts():
-    """n = 20 000, seed 4, m = 2..20: agrees with the right law; updates from N(0, t^2) gradients fed
-    to the same prediction disagree; heavy tails have no prediction."""
+    """n = 20 000, seed 4, m = 2..20: agrees with the right law; updates from N(0, t^2) gradients
+    fed to the same prediction disagree; heavy tails have no prediction."""
     spec = au.UpdateSpec(gradient="simple-average", steps=20, samples=20_000, seed=4)
     rows = au.compare_steps(spec)
     assert [r.m for r in rows] == list(range(2, 21))
@@ -273,8 +300,9 @@ def test_exponential_average_effective_m_approximation():
     from sqrt(m_eff), KS p < 1e-6)."""
     adam = au.compare_steps(au.UpdateSpec(gradient="exponential", steps=30, samples=20_000))
     assert au.overall_verdict(adam) == "agrees"
-    rough = au.compare_steps(au.UpdateSpec(gradient="exponential", beta=0.9, steps=30,
-                                           samples=20_000))
+    rough = au.compare_steps(
+        au.UpdateSpec(gradient="exponential", beta=0.9, steps=30, samples=20_000)
+    )
     assert au.overall_verdict(rough) == "disagrees"
     assert rough[0].verdict == "disagrees" and rough[0].ks_pvalue < 1e-6
 
@@ -293,8 +321,12 @@ def test_exchangeability_makes_corollary_1_distribution_free():
     N(0, t^2) (Bonferroni z over 5 laws at 0.01: 3.3 SE)."""
     result = au.exchangeable_variance()
     assert {k: v["verdict"] for k, v in result.items()} == {
-        "normal": "equals 1", "cauchy": "equals 1", "pareto": "equals 1", "stable": "equals 1",
-        "growing": "differs"}
+        "normal": "equals 1",
+        "cauchy": "equals 1",
+        "pareto": "equals 1",
+        "stable": "equals 1",
+        "growing": "differs",
+    }
 
 
 def test_modality_transition_and_gaussian_limit():
@@ -302,12 +334,18 @@ def test_modality_transition_and_gaussian_limit():
     simulated within Bonferroni z SE. A wrong input (N(0, t^2) gradients) disagrees at m = 3."""
     rows = au.modality_transition()
     assert all(r.verdict == "agrees" for r in rows)
-    assert [r.predicted_shape for r in rows] == ["bimodal", "flat", "unimodal", "unimodal",
-                                                 "unimodal"]
+    assert [r.predicted_shape for r in rows] == [
+        "bimodal",
+        "flat",
+        "unimodal",
+        "unimodal",
+        "unimodal",
+    ]
     assert rows[0].predicted_ratio > 1 and rows[1].predicted_ratio == pytest.approx(1)
     assert all(r.predicted_ratio < 1 for r in rows[2:])
-    wrong = au.modality_transition(au.UpdateSpec(gradient="growing", steps=10, samples=20_000,
-                                                 seed=7))
+    wrong = au.modality_transition(
+        au.UpdateSpec(gradient="growing", steps=10, samples=20_000, seed=7)
+    )
     assert wrong[1].verdict == "disagrees"
     limit = au.gaussian_limit()
     assert limit.verdict == "holds"
@@ -340,10 +378,18 @@ def test_bias_correction_and_epsilon():
 
 
 def test_spec_validation():
-    for kwargs in ({"steps": 1}, {"samples": 0}, {"gradient": "uniform"}, {"beta": 1.0},
-                   {"beta": float("nan")}, {"momentum": 1.0}, {"epsilon": -1.0},
-                   {"gradient": "simple-average", "beta": 0.9},
-                   {"beta": 0.9, "convention": "c=m-1"}, {"tail_index": 2.5}):
+    for kwargs in (
+        {"steps": 1},
+        {"samples": 0},
+        {"gradient": "uniform"},
+        {"beta": 1.0},
+        {"beta": float("nan")},
+        {"momentum": 1.0},
+        {"epsilon": -1.0},
+        {"gradient": "simple-average", "beta": 0.9},
+        {"beta": 0.9, "convention": "c=m-1"},
+        {"tail_index": 2.5},
+    ):
         with pytest.raises(InputError):
             au.UpdateSpec(**kwargs)
     assert au.UpdateSpec(gradient="exponential").beta == au.ADAM_DEFAULT_BETA2
@@ -366,22 +412,51 @@ def test_cli_json(capsys):
     result = json.loads(capsys.readouterr().out)
     rows = result["rows"]
     assert [r["m"] for r in rows] == list(range(2, 13))
-    for field in ("m", "variance", "abs_variance", "predicted_variance", "predicted_abs_variance",
-                  "ks_statistic", "ks_pvalue", "convention"):
+    for field in (
+        "m",
+        "variance",
+        "abs_variance",
+        "predicted_variance",
+        "predicted_abs_variance",
+        "ks_statistic",
+        "ks_pvalue",
+        "convention",
+    ):
         assert all(field in r for r in rows)
     assert result["verdict"] == "agrees"
-    code = main(["adam-update", "--steps", "5", "--samples", "500", "--no-figures", "--json",
-                 "--gradient", "cauchy"])
+    code = main(
+        [
+            "adam-update",
+            "--steps",
+            "5",
+            "--samples",
+            "500",
+            "--no-figures",
+            "--json",
+            "--gradient",
+            "cauchy",
+        ]
+    )
     result = json.loads(capsys.readouterr().out)
     assert result["verdict"] == "no prediction"
     assert all(r["predicted_variance"] is None for r in result["rows"])
 
 
-@pytest.mark.parametrize("argv", [["--steps", "1"], ["--samples", "0"], ["--gradient", "foo"],
-                                  ["--beta2", "1"], ["--beta2", "nan"], ["--steps", "nan"],
-                                  ["--beta2", "-0.1"], ["--steps", "2.5"],
-                                  ["--gradient", "stable", "--tail-index", "3"],
-                                  ["--convention", "c=2m"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--steps", "1"],
+        ["--samples", "0"],
+        ["--gradient", "foo"],
+        ["--beta2", "1"],
+        ["--beta2", "nan"],
+        ["--steps", "nan"],
+        ["--beta2", "-0.1"],
+        ["--steps", "2.5"],
+        ["--gradient", "stable", "--tail-index", "3"],
+        ["--convention", "c=2m"],
+    ],
+)
 def test_cli_bad_input_exits_2(argv, capsys):
     assert main(["adam-update", "--no-figures", *argv]) == 2
     err = capsys.readouterr().err
@@ -390,10 +465,13 @@ def test_cli_bad_input_exits_2(argv, capsys):
 
 @pytest.mark.slow
 def test_run_checks_full():
-    """Every comparison at n = 20 000 (the seeds of each function): the verdicts the report quotes."""
+    """Every comparison at n = 20 000 (the seeds of each function): the verdicts the report
+    quotes."""
     checks = au.run_checks()
     assert {k: v["verdict"] for k, v in checks["theorem_1_law_m_2_to_100"].items()} == {
-        "c=m": "agrees", "c=m-1": "agrees"}
+        "c=m": "agrees",
+        "c=m-1": "agrees",
+    }
     assert checks["student_t_rejected"]["verdict"] == "rejected"
     assert checks["modality_transition"]["verdict"] == "agrees"
     assert checks["gaussian_limit"]["verdict"] == "holds"

@@ -50,23 +50,27 @@ def test_inequality_and_wrong_constant():
 def test_implies_printed_and_wrong_exponent():
     tau, sigma = sp.symbols("tau sigma", positive=True)
     box = {**ALPHA_RANGE, sigma: (sp.Rational(1, 100), 100)}
-    conclusion = sigma ** ALPHA / (tau / 4) ** (ALPHA - 1)
-    assert checks.implies([(tau, z.TAU_48)], conclusion, sp.Rational(1, 12), box,
-                          points=5).verdict == "holds"
+    conclusion = sigma**ALPHA / (tau / 4) ** (ALPHA - 1)
+    assert (
+        checks.implies([(tau, z.TAU_48)], conclusion, sp.Rational(1, 12), box, points=5).verdict
+        == "holds"
+    )
     # a weaker premise (exponent 1 instead of alpha/(alpha-1) on sigma) does not imply it
     weak = 48 ** (1 / (ALPHA - 1)) * sigma
-    assert checks.implies([(tau, weak)], conclusion, sp.Rational(1, 12), box,
-                          points=5).verdict == "fails"
+    assert (
+        checks.implies([(tau, weak)], conclusion, sp.Rational(1, 12), box, points=5).verdict
+        == "fails"
+    )
 
 
 def test_exponent_of():
-    assert checks.exponent_of(K ** 3 / sp.log(K) + K, K) == 3
+    assert checks.exponent_of(K**3 / sp.log(K) + K, K) == 3
     assert checks.exponent_of(sp.Max(2, K ** sp.Rational(1, 2)) / (K + 1), K) == sp.Rational(-1, 2)
-    assert checks.exponent_of(x ** 2 / (1 - x), x, point=0) == 2
+    assert checks.exponent_of(x**2 / (1 - x), x, point=0) == 2
 
 
 def test_same_exponent_and_wrong_exponent():
-    expr = (K + 1) ** (2 / ALPHA) / K ** 2
+    expr = (K + 1) ** (2 / ALPHA) / K**2
     assert checks.same_exponent(expr, K, 2 / ALPHA - 2, domain=ALPHA_RANGE).verdict == "holds"
     wrong = checks.same_exponent(expr, K, 1 / ALPHA - 2, domain=ALPHA_RANGE)
     assert wrong.verdict == "fails"
@@ -74,15 +78,17 @@ def test_same_exponent_and_wrong_exponent():
 
 def test_sum_bound_and_wrong_exponent():
     term = k ** ((2 - ALPHA) / ALPHA)
-    assert checks.sum_bound(term, k, K, (K + 1) ** (2 / ALPHA), ALPHA_RANGE,
-                            points=5).verdict == "holds"
+    assert (
+        checks.sum_bound(term, k, K, (K + 1) ** (2 / ALPHA), ALPHA_RANGE, points=5).verdict
+        == "holds"
+    )
     wrong = checks.sum_bound(term, k, K, (K + 1) ** (1 / ALPHA), ALPHA_RANGE, points=5)
     assert wrong.verdict == "fails" and "alpha*(K + 1)**(2/alpha)/2" in wrong.correction
 
 
 def test_normalises_and_wrong_constant():
     s = sp.Symbol("s", real=True)
-    gauss = sp.exp(-s ** 2 / 2) / sp.sqrt(2 * sp.pi)
+    gauss = sp.exp(-(s**2) / 2) / sp.sqrt(2 * sp.pi)
     assert checks.normalises(gauss, s, (-sp.oo, sp.oo)).verdict == "holds"
     wrong = checks.normalises(gauss / 2, s, (-sp.oo, sp.oo))
     assert wrong.verdict == "fails" and "1/2" in wrong.correction
@@ -100,8 +106,14 @@ def test_verdict_needs_correction_and_convention():
 # ----------------------------------------------------------------------------- theory
 @pytest.mark.parametrize("alpha", [1.25, 1.5, 2.0])
 def test_theory_exponents_numeric_match_symbolic(alpha):
-    for fn in (theory.theorem2_exponent, theory.theorem4_exponent, theory.theorem5_exponent,
-               theory.theorem6_exponent, theory.corollary7_d_exponent, theory.theorem8_d_exponent):
+    for fn in (
+        theory.theorem2_exponent,
+        theory.theorem4_exponent,
+        theory.theorem5_exponent,
+        theory.theorem6_exponent,
+        theory.corollary7_d_exponent,
+        theory.theorem8_d_exponent,
+    ):
         assert fn(alpha) == pytest.approx(float(fn(ALPHA).subs(ALPHA, alpha)), rel=1e-12)
 
 
@@ -117,18 +129,22 @@ def test_theory_exponent_values():
         theory.theorem2_exponent(2.5)
 
 
-# ----------------------------------------------------------------------------- claims: wrong variants
+# --------------------------------------------------------------------------- claims: wrong variants
 def test_rate_claim_with_wrong_printed_exponent_fails():
     computed = theory.theorem2_exponent(ALPHA, "appendix")
     assert checks.identity(computed, z.RATE_THEOREM2, domain=ALPHA_RANGE).verdict == "holds"
-    assert checks.identity(computed, -(ALPHA - 1) / (3 * ALPHA - 2),
-                           domain=ALPHA_RANGE).verdict == "fails"
+    assert (
+        checks.identity(computed, -(ALPHA - 1) / (3 * ALPHA - 2), domain=ALPHA_RANGE).verdict
+        == "fails"
+    )
 
 
 def test_compare_rate_three_outcomes():
     assert checks.compare_rate(-1, -1, what="w", convention="c").verdict == "holds"
-    assert checks.compare_rate(-1, sp.Rational(-1, 2), what="w",
-                          convention="c").verdict == "holds-under-convention"
+    assert (
+        checks.compare_rate(-1, sp.Rational(-1, 2), what="w", convention="c").verdict
+        == "holds-under-convention"
+    )
     assert checks.compare_rate(-1, sp.Rational(-1, 3), what="w", convention="c").verdict == "fails"
 
 
@@ -141,26 +157,30 @@ def test_rmsprop_acclip_wrong_factor_fails():
 
 def test_appendix_f_wrong_gamma_exponent_fails():
     eps = theory.eps
-    box = {**ALPHA_RANGE, eps: (sp.Rational(1, 10 ** 6), sp.Rational(1, 8))}
+    box = {**ALPHA_RANGE, eps: (sp.Rational(1, 10**6), sp.Rational(1, 8))}
     # with gamma = (4 eps)^(1/alpha) instead of (4 eps)^(1/(alpha-1)), p_0 != 2 gamma b_0
     gamma = (4 * eps) ** (1 / ALPHA)
-    assert checks.identity(gamma ** ALPHA, 2 * gamma * 2 * eps, domain=box).verdict == "fails"
+    assert checks.identity(gamma**ALPHA, 2 * gamma * 2 * eps, domain=box).verdict == "fails"
 
 
 def test_appendix_g_bernoulli_moment_wrong_exponent_fails():
     p = z.p_sym
     wrong = (1 - p) * (((1 - p) / p) ** ALPHA + 1)
-    assert checks.identity(z.BERN_MOMENT_EXACT, wrong,
-                           domain={**ALPHA_RANGE, **z.P_RANGE}).verdict == "fails"
+    assert (
+        checks.identity(z.BERN_MOMENT_EXACT, wrong, domain={**ALPHA_RANGE, **z.P_RANGE}).verdict
+        == "fails"
+    )
 
 
 def test_tau8sigma_claim_fails_and_32_sigma_fixes_it():
     tau, g, sigma = z.tau, z.grad_norm, z.sigma
     box = {sigma: (sp.Rational(1, 100), 100)}
-    printed = checks.implies([(tau, 8 * sigma), (g, tau / 2)], sp.Rational(8, 3) * sigma, g / 6,
-                             box, points=5)
-    fixed = checks.implies([(tau, 32 * sigma), (g, tau / 2)], sp.Rational(8, 3) * sigma, g / 6,
-                           box, points=5)
+    printed = checks.implies(
+        [(tau, 8 * sigma), (g, tau / 2)], sp.Rational(8, 3) * sigma, g / 6, box, points=5
+    )
+    fixed = checks.implies(
+        [(tau, 32 * sigma), (g, tau / 2)], sp.Rational(8, 3) * sigma, g / 6, box, points=5
+    )
     assert (printed.verdict, fixed.verdict) == ("fails", "holds")
 
 
@@ -172,7 +192,7 @@ def test_registry_rejects_duplicates_and_unknown_papers():
         register(Claim("x-unknown", "no-such-paper", "eq. 1", "s", check=lambda: None))
 
 
-# ----------------------------------------------------------------------------- the verb and the registry
+# ------------------------------------------------------------------------ the verb and the registry
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory):
     """One `simlab verify --json` over every registered claim (the expensive part, ~30 s)."""
@@ -251,5 +271,7 @@ def test_sum_bound_decreasing_term():
     # int_0^(K+1) does not apply: the checker must not claim a proof; 1.5 sqrt(K) fails at K=1000
     term = k ** sp.Rational(-1, 2)
     assert checks.sum_bound(term, k, K, 2 * sp.sqrt(K), {}, points=3).verdict == "unverifiable"
-    assert checks.sum_bound(term, k, K, sp.Rational(3, 2) * sp.sqrt(K), {},
-                            points=3).verdict == "fails"
+    assert (
+        checks.sum_bound(term, k, K, sp.Rational(3, 2) * sp.sqrt(K), {}, points=3).verdict
+        == "fails"
+    )

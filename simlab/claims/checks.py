@@ -59,6 +59,7 @@ def _compile(expr, symbols):
     def evaluate(values):
         with mpmath.workdps(DIGITS):
             return fn(*[mpmath.mpf(v) if not isinstance(v, mpmath.mpf) else v for v in values])
+
     return evaluate
 
 
@@ -68,8 +69,15 @@ def _points(domain: Domain, points: int):
     return symbols, itertools.product(*axes)
 
 
-def identity(lhs, rhs, *, domain: Domain | None = None, points: int = 7,
-             correction: str | None = None, symbolic_only: bool = False) -> Verdict:
+def identity(
+    lhs,
+    rhs,
+    *,
+    domain: Domain | None = None,
+    points: int = 7,
+    correction: str | None = None,
+    symbolic_only: bool = False,
+) -> Verdict:
     """``lhs == rhs``: simplify the difference; if sympy cannot reduce it to zero, evaluate it on
     the grid ``domain`` (``points`` per axis, mpmath at :data:`DIGITS` digits).
 
@@ -80,18 +88,35 @@ def identity(lhs, rhs, *, domain: Domain | None = None, points: int = 7,
     computed = sp.simplify(lhs)
     fix = correction or f"{lhs} = {computed} (sympy), not {rhs}"
     if difference == 0:
-        return Verdict("holds", f"sympy: simplify(({lhs}) - ({rhs})) = 0", "symbolic",
-                       printed=rhs, computed=computed)
+        return Verdict(
+            "holds",
+            f"sympy: simplify(({lhs}) - ({rhs})) = 0",
+            "symbolic",
+            printed=rhs,
+            computed=computed,
+        )
     free = difference.free_symbols
     if not free:
         value = sp.N(difference, DIGITS)
         if value == 0:  # pragma: no cover - simplify already returns 0 then
             return Verdict("holds", "numeric: difference is 0", "numeric", rhs, computed)
-        return Verdict("fails", f"sympy: ({lhs}) - ({rhs}) = {difference} = {sp.N(difference, 6)}"
-                       " != 0", "symbolic", printed=rhs, computed=computed, correction=fix)
+        return Verdict(
+            "fails",
+            f"sympy: ({lhs}) - ({rhs}) = {difference} = {sp.N(difference, 6)} != 0",
+            "symbolic",
+            printed=rhs,
+            computed=computed,
+            correction=fix,
+        )
     if symbolic_only or domain is None:
-        return Verdict("fails", f"sympy: ({lhs}) - ({rhs}) simplifies to {difference}, not 0",
-                       "symbolic", printed=rhs, computed=computed, correction=fix)
+        return Verdict(
+            "fails",
+            f"sympy: ({lhs}) - ({rhs}) simplifies to {difference}, not 0",
+            "symbolic",
+            printed=rhs,
+            computed=computed,
+            correction=fix,
+        )
     missing = free - set(domain)
     if missing:
         raise ValueError(f"grid does not cover {sorted(map(str, missing))}")
@@ -102,18 +127,38 @@ def identity(lhs, rhs, *, domain: Domain | None = None, points: int = 7,
         a, b = lhs_at(values), rhs_at(values)
         gap = abs(a - b) / max(1, abs(a), abs(b))
         if gap > worst:
-            worst, worst_at = gap, {str(s): mpmath.nstr(v, 6) for s, v in zip(symbols, values)}
+            worst_at = {str(s): mpmath.nstr(v, 6) for s, v in zip(symbols, values, strict=True)}
+            worst = gap
     where = describe_grid(domain, points)
     if worst <= NUMERIC_TOL:
-        return Verdict("holds", f"sympy left {difference}; mpmath ({DIGITS} digits) relative "
-                       f"difference <= {mpmath.nstr(worst, 3)} on {where}", "numeric", rhs, computed)
-    return Verdict("fails", f"mpmath ({DIGITS} digits): relative difference "
-                   f"{mpmath.nstr(worst, 6)} at {worst_at}; grid: {where}", "numeric",
-                   printed=rhs, computed=computed, correction=fix)
+        return Verdict(
+            "holds",
+            f"sympy left {difference}; mpmath ({DIGITS} digits) relative "
+            f"difference <= {mpmath.nstr(worst, 3)} on {where}",
+            "numeric",
+            rhs,
+            computed,
+        )
+    return Verdict(
+        "fails",
+        f"mpmath ({DIGITS} digits): relative difference "
+        f"{mpmath.nstr(worst, 6)} at {worst_at}; grid: {where}",
+        "numeric",
+        printed=rhs,
+        computed=computed,
+        correction=fix,
+    )
 
 
-def inequality(lhs, rhs, domain: Domain, *, points: int = 9, correction: str | None = None,
-               strict: bool = False) -> Verdict:
+def inequality(
+    lhs,
+    rhs,
+    domain: Domain,
+    *,
+    points: int = 9,
+    correction: str | None = None,
+    strict: bool = False,
+) -> Verdict:
     """``lhs <= rhs`` (``<`` if ``strict``) for every point of the box ``domain``.
 
     sympy first: the sign of ``simplify(rhs - lhs)`` under the symbols' assumptions. Otherwise
@@ -125,8 +170,13 @@ def inequality(lhs, rhs, domain: Domain, *, points: int = 9, correction: str | N
     gap = sp.simplify(rhs - lhs)
     decided = gap.is_positive if strict else gap.is_nonnegative
     if decided is True:
-        return Verdict("holds", f"sympy: {gap} is {'positive' if strict else 'nonnegative'} "
-                       "under the symbols' assumptions", "symbolic", printed=f"{lhs} <= {rhs}")
+        return Verdict(
+            "holds",
+            f"sympy: {gap} is {'positive' if strict else 'nonnegative'} "
+            "under the symbols' assumptions",
+            "symbolic",
+            printed=f"{lhs} <= {rhs}",
+        )
     symbols, grid = _points(domain, points)
     lhs_at, rhs_at = _compile(lhs, symbols), _compile(rhs, symbols)
     worst, worst_at, ratio = None, None, None
@@ -135,27 +185,48 @@ def inequality(lhs, rhs, domain: Domain, *, points: int = 9, correction: str | N
         slack = (b - a) / max(1, abs(a), abs(b))
         if worst is None or slack < worst:
             worst = slack
-            worst_at = {str(s): mpmath.nstr(v, 6) for s, v in zip(symbols, values)}
+            worst_at = {str(s): mpmath.nstr(v, 6) for s, v in zip(symbols, values, strict=True)}
         if b > 0:
             ratio = a / b if ratio is None else max(ratio, a / b)
     where = describe_grid(domain, points)
     ok = worst > NUMERIC_TOL if strict else worst >= -NUMERIC_TOL
     if ok:
-        return Verdict("holds", f"sympy undecided; mpmath ({DIGITS} digits): min relative slack "
-                       f"{mpmath.nstr(worst, 6)} at {worst_at}, grid: {where}", "numeric",
-                       printed=f"{lhs} <= {rhs}", computed=f"min slack {mpmath.nstr(worst, 6)}")
+        return Verdict(
+            "holds",
+            f"sympy undecided; mpmath ({DIGITS} digits): min relative slack "
+            f"{mpmath.nstr(worst, 6)} at {worst_at}, grid: {where}",
+            "numeric",
+            printed=f"{lhs} <= {rhs}",
+            computed=f"min slack {mpmath.nstr(worst, 6)}",
+        )
     fix = correction
     if fix is None:
-        fix = (f"{lhs} <= C*({rhs}) with C = max lhs/rhs = {mpmath.nstr(ratio, 8)} over the grid"
-               if ratio is not None else f"{lhs} <= {rhs} is false; see the counterexample")
-    return Verdict("fails", f"mpmath ({DIGITS} digits): rhs - lhs = {mpmath.nstr(worst, 6)} "
-                   f"(relative) < 0 at {worst_at}; grid: {where}", "numeric",
-                   printed=f"{lhs} <= {rhs}", computed=f"min slack {mpmath.nstr(worst, 6)}",
-                   correction=fix)
+        fix = (
+            f"{lhs} <= C*({rhs}) with C = max lhs/rhs = {mpmath.nstr(ratio, 8)} over the grid"
+            if ratio is not None
+            else f"{lhs} <= {rhs} is false; see the counterexample"
+        )
+    return Verdict(
+        "fails",
+        f"mpmath ({DIGITS} digits): rhs - lhs = {mpmath.nstr(worst, 6)} "
+        f"(relative) < 0 at {worst_at}; grid: {where}",
+        "numeric",
+        printed=f"{lhs} <= {rhs}",
+        computed=f"min slack {mpmath.nstr(worst, 6)}",
+        correction=fix,
+    )
 
 
-def implies(premises: Sequence[tuple[sp.Symbol, object]], lhs, rhs, domain: Domain, *,
-            stretch: float = 1e3, points: int = 9, correction: str | None = None) -> Verdict:
+def implies(
+    premises: Sequence[tuple[sp.Symbol, object]],
+    lhs,
+    rhs,
+    domain: Domain,
+    *,
+    stretch: float = 1e3,
+    points: int = 9,
+    correction: str | None = None,
+) -> Verdict:
     """Premises ``x >= lower`` (in order; a later lower bound may use earlier symbols) imply
     ``lhs <= rhs``.
 
@@ -174,9 +245,15 @@ def implies(premises: Sequence[tuple[sp.Symbol, object]], lhs, rhs, domain: Doma
         pending = [(s, b.subs(symbol, lower * t)) for s, b in pending]
         box[t] = (1, stretch)
     verdict = inequality(lhs, rhs, box, points=points, correction=correction)
-    return Verdict(verdict.verdict, f"premises {', '.join(premise_text)} written as x = lower*t, "
-                   f"t >= 1; {verdict.evidence}", verdict.method, verdict.printed,
-                   verdict.computed, verdict.correction, verdict.convention)
+    return Verdict(
+        verdict.verdict,
+        f"premises {', '.join(premise_text)} written as x = lower*t, t >= 1; {verdict.evidence}",
+        verdict.method,
+        verdict.printed,
+        verdict.computed,
+        verdict.correction,
+        verdict.convention,
+    )
 
 
 def exponent_of(expr, var: sp.Symbol, point=sp.oo):
@@ -213,23 +290,49 @@ def exponent_of(expr, var: sp.Symbol, point=sp.oo):
     return sp.simplify(sp.limit(sp.log(expr) / sp.log(var), var, point, direction))
 
 
-def same_exponent(expr, var: sp.Symbol, printed_exponent, *, domain: Domain | None = None,
-                  points: int = 11, point=sp.oo, correction: str | None = None) -> Verdict:
+def same_exponent(
+    expr,
+    var: sp.Symbol,
+    printed_exponent,
+    *,
+    domain: Domain | None = None,
+    points: int = 11,
+    point=sp.oo,
+    correction: str | None = None,
+) -> Verdict:
     """The growth exponent of ``expr`` in ``var`` equals ``printed_exponent``.
 
     The exponent is computed by :func:`exponent_of`; equality by :func:`identity` (with the
     numeric grid ``domain``, typically alpha in [1.05, 2], when sympy cannot simplify a Max).
     """
     computed = exponent_of(expr, var, point)
-    verdict = identity(computed, printed_exponent, domain=domain, points=points,
-                       correction=correction or f"the exponent of {var} is {computed}, "
-                       f"not {printed_exponent}")
-    return Verdict(verdict.verdict, f"exponent_of({var}) = {computed}; {verdict.evidence}",
-                   verdict.method, printed_exponent, computed, verdict.correction)
+    verdict = identity(
+        computed,
+        printed_exponent,
+        domain=domain,
+        points=points,
+        correction=correction or f"the exponent of {var} is {computed}, not {printed_exponent}",
+    )
+    return Verdict(
+        verdict.verdict,
+        f"exponent_of({var}) = {computed}; {verdict.evidence}",
+        verdict.method,
+        printed_exponent,
+        computed,
+        verdict.correction,
+    )
 
 
-def sum_bound(term, k: sp.Symbol, K: sp.Symbol, bound, domain: Domain, *, points: int = 7,
-              terms_checked: Sequence[int] = (1, 2, 3, 10, 100, 1000)) -> Verdict:
+def sum_bound(
+    term,
+    k: sp.Symbol,
+    K: sp.Symbol,
+    bound,
+    domain: Domain,
+    *,
+    points: int = 7,
+    terms_checked: Sequence[int] = (1, 2, 3, 10, 100, 1000),
+) -> Verdict:
     """``sum_{k=1}^K term(k) <= bound(K)`` for the parameters in ``domain``.
 
     Two computations, both must agree: (i) the integral comparison for a nondecreasing term,
@@ -240,12 +343,15 @@ def sum_bound(term, k: sp.Symbol, K: sp.Symbol, bound, domain: Domain, *, points
     term, bound = sp.sympify(term), sp.sympify(bound)
     integral = sp.simplify(sp.integrate(term, (k, 0, K + 1), conds="none"))
     # the comparison sum <= integral needs a nondecreasing term: check d term/dk >= 0
-    monotone = inequality(0, sp.diff(term, k), {**domain, k: (1, 10 ** 6)}, points=points)
-    via_integral = inequality(integral, bound, {**domain, K: (1, 10 ** 6)}, points=points)
+    monotone = inequality(0, sp.diff(term, k), {**domain, k: (1, 10**6)}, points=points)
+    via_integral = inequality(integral, bound, {**domain, K: (1, 10**6)}, points=points)
     if monotone.verdict != "holds":
-        via_integral = Verdict("unverifiable", "the term is not nondecreasing ("
-                               f"{monotone.evidence}); the integral comparison does not apply",
-                               "numeric")
+        via_integral = Verdict(
+            "unverifiable",
+            "the term is not nondecreasing ("
+            f"{monotone.evidence}); the integral comparison does not apply",
+            "numeric",
+        )
     symbols, grid = _points(domain, points)
     worst = None
     with mpmath.workdps(DIGITS):
@@ -261,39 +367,73 @@ def sum_bound(term, k: sp.Symbol, K: sp.Symbol, bound, domain: Domain, *, points
                     total += term_fn(n, *values)
                 slack = (bound_fn(n_stop, *values) - total) / max(1, abs(total))
                 if worst is None or slack < worst[0]:
-                    worst = (slack, n_stop, {str(s): mpmath.nstr(v, 5) for s, v in zip(symbols, values)})
+                    worst = (
+                        slack,
+                        n_stop,
+                        {str(s): mpmath.nstr(v, 5) for s, v in zip(symbols, values, strict=True)},
+                    )
     exact_ok = worst[0] >= -NUMERIC_TOL
-    evidence = (f"term nondecreasing in k: {monotone.verdict} ({monotone.method}); integral "
-                f"comparison: int_0^(K+1) {term} dk = {integral} (sympy), then "
-                f"{via_integral.evidence}; exact partial sums for K in {list(terms_checked)}: min "
-                f"relative slack {mpmath.nstr(worst[0], 6)} at K={worst[1]}, {worst[2]}")
+    evidence = (
+        f"term nondecreasing in k: {monotone.verdict} ({monotone.method}); integral "
+        f"comparison: int_0^(K+1) {term} dk = {integral} (sympy), then "
+        f"{via_integral.evidence}; exact partial sums for K in {list(terms_checked)}: min "
+        f"relative slack {mpmath.nstr(worst[0], 6)} at K={worst[1]}, {worst[2]}"
+    )
     if via_integral.verdict == "holds" and exact_ok:
-        return Verdict("holds", evidence, "numeric" if via_integral.method != "symbolic" else
-                       "symbolic", printed=bound, computed=integral)
+        return Verdict(
+            "holds",
+            evidence,
+            "numeric" if via_integral.method != "symbolic" else "symbolic",
+            printed=bound,
+            computed=integral,
+        )
     if not exact_ok or monotone.verdict == "holds":
-        fix = (f"sum_(k=1)^K {term} <= {integral} (the integral, by sympy)"
-               if monotone.verdict == "holds" else
-               f"the partial sums exceed {bound} (K = {worst[1]}, {worst[2]})")
-        return Verdict("fails", evidence, "numeric", printed=bound, computed=integral,
-                       correction=fix)
-    return Verdict("unverifiable", evidence + "; the exact sums alone prove nothing for all K",
-                   "numeric", printed=bound, computed=integral)
+        fix = (
+            f"sum_(k=1)^K {term} <= {integral} (the integral, by sympy)"
+            if monotone.verdict == "holds"
+            else f"the partial sums exceed {bound} (K = {worst[1]}, {worst[2]})"
+        )
+        return Verdict(
+            "fails", evidence, "numeric", printed=bound, computed=integral, correction=fix
+        )
+    return Verdict(
+        "unverifiable",
+        evidence + "; the exact sums alone prove nothing for all K",
+        "numeric",
+        printed=bound,
+        computed=integral,
+    )
 
 
-def normalises(density, var: sp.Symbol, support: tuple, *, domain: Domain | None = None,
-               correction: str | None = None) -> Verdict:
+def normalises(
+    density,
+    var: sp.Symbol,
+    support: tuple,
+    *,
+    domain: Domain | None = None,
+    correction: str | None = None,
+) -> Verdict:
     """A density integrates to one over ``support`` (sympy ``integrate``; numeric grid fallback
     for the parameters via :func:`identity`)."""
     total = sp.simplify(sp.integrate(density, (var, *support), conds="none"))
-    verdict = identity(total, 1, domain=domain,
-                       correction=correction or f"divide the density by {total}")
-    return Verdict(verdict.verdict, f"integral over {support} = {total}; {verdict.evidence}",
-                   verdict.method, printed=1, computed=total, correction=verdict.correction)
+    verdict = identity(
+        total, 1, domain=domain, correction=correction or f"divide the density by {total}"
+    )
+    return Verdict(
+        verdict.verdict,
+        f"integral over {support} = {total}; {verdict.evidence}",
+        verdict.method,
+        printed=1,
+        computed=total,
+        correction=verdict.correction,
+    )
 
 
 def all_hold(parts: dict[str, Verdict], correction: str | None = None) -> Verdict:
     """Combine several sub-checks: holds if all hold, else fails with the failing parts."""
-    evidence = "; ".join(f"[{name}: {v.verdict}, {v.method}] {v.evidence}" for name, v in parts.items())
+    evidence = "; ".join(
+        f"[{name}: {v.verdict}, {v.method}] {v.evidence}" for name, v in parts.items()
+    )
     methods = {v.method for v in parts.values()}
     method = "symbolic" if methods == {"symbolic"} else "+".join(sorted(methods))
     failing = [f"{name}: {v.correction}" for name, v in parts.items() if v.verdict == "fails"]
@@ -307,12 +447,25 @@ def compare_rate(computed, printed, *, what: str, convention: str) -> Verdict:
     stated for a square root of the bounded quantity) -> holds-under-convention; else fails."""
     computed, printed = sp.nsimplify(computed), sp.nsimplify(printed)
     if sp.simplify(computed - printed) == 0:
-        return Verdict("holds", f"{what}: printed exponent {printed} = computed {computed}",
-                       printed=printed, computed=computed)
+        return Verdict(
+            "holds",
+            f"{what}: printed exponent {printed} = computed {computed}",
+            printed=printed,
+            computed=computed,
+        )
     if sp.simplify(computed / 2 - printed) == 0:
-        return Verdict("holds-under-convention", f"{what}: computed exponent {computed} for the "
-                       f"bounded quantity; the printed {printed} is half of it", printed=printed,
-                       computed=computed, convention=convention)
-    return Verdict("fails", f"{what}: printed exponent {printed}, computed {computed}",
-                   printed=printed, computed=computed,
-                   correction=f"the exponent is {computed} ({what})")
+        return Verdict(
+            "holds-under-convention",
+            f"{what}: computed exponent {computed} for the "
+            f"bounded quantity; the printed {printed} is half of it",
+            printed=printed,
+            computed=computed,
+            convention=convention,
+        )
+    return Verdict(
+        "fails",
+        f"{what}: printed exponent {printed}, computed {computed}",
+        printed=printed,
+        computed=computed,
+        correction=f"the exponent is {computed} ({what})",
+    )

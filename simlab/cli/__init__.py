@@ -32,6 +32,10 @@ VERBS: dict[str, tuple[str, str]] = {
     "adam-update": ("simlab.cli.adam_update", "Adam update law vs Zhiyi & Ziyin Thm 1"),
     "verify": ("simlab.cli.verify", "check the papers' claims and write the errata report"),
     "lowerbounds": ("simlab.cli.lowerbounds", "validate the Theorem 5 and 6 lower-bound instances"),
+    "noise": ("simlab.cli.noise", "heavy-tail diagnostics: tail-index estimators, model noise"),
+    "sweep": ("simlab.cli.sweep", "run a grid of engine cells (local or Dask), resumable through the result store"),
+    "cache": ("simlab.cli.cache", "list or clear the sweep result store"),
+    "adaptive": ("simlab.cli.adaptive", "adaptive methods: high-probability, clipping bias, (L0,L1), ACClip"),
 }
 
 
@@ -97,5 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"simlab {args.verb}: interrupted", file=sys.stderr)
         return 130
-    print(dumps(result) if args.json else module.render(result))
+    try:
+        print(dumps(result) if args.json else module.render(result), flush=True)
+    except BrokenPipeError:  # e.g. `simlab cache list | head`: the reader left, not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return module.exit_code(result) if hasattr(module, "exit_code") else 0

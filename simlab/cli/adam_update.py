@@ -8,58 +8,59 @@ bias-corrected exponential average, predicted through the effective m of eq. 9/1
 
 from __future__ import annotations
 
-import math
 
 from simlab import adam_update as au
-from simlab.errors import InputError
+from simlab.errors import as_number, check_count
 
 HELP = "law of the Adam update (Zhiyi & Ziyin): simulated vs predicted per step, KS tests"
 
 
 def configure(parser) -> None:
     names = ", ".join(f"{k} ({v})" for k, v in au.GRADIENTS.items())
-    parser.add_argument("--steps", default="100",
-                        help="last step M; rows for m = 2..M (default 100)")
-    parser.add_argument("--samples", default="20000",
-                        help="independent updates per step (the KS sample size; default 20000)")
+    parser.add_argument(
+        "--steps", default="100", help="last step M; rows for m = 2..M (default 100)"
+    )
+    parser.add_argument(
+        "--samples",
+        default="20000",
+        help="independent updates per step (the KS sample size; default 20000)",
+    )
     parser.add_argument("--gradient", default="normal", help=f"gradient stream: {names}")
-    parser.add_argument("--beta2", default=None,
-                        help="preconditioner decay beta in [0, 1); omit for Theorem 1's simple "
-                        f"average ('exponential' defaults to {au.ADAM_DEFAULT_BETA2})")
+    parser.add_argument(
+        "--beta2",
+        default=None,
+        help="preconditioner decay beta in [0, 1); omit for Theorem 1's simple "
+        f"average ('exponential' defaults to {au.ADAM_DEFAULT_BETA2})",
+    )
     parser.add_argument("--convention", default="c=m", help="normaliser c of eq. 14: c=m or c=m-1")
-    parser.add_argument("--tail-index", default="1.5",
-                        help="tail index in (0, 2] of the pareto and stable streams (default 1.5)")
+    parser.add_argument(
+        "--tail-index",
+        default="1.5",
+        help="tail index in (0, 2] of the pareto and stable streams (default 1.5)",
+    )
     parser.add_argument("--seed", default="0", help="seed of the gradient streams (default 0)")
-    parser.add_argument("--no-figures", action="store_true",
-                        help="do not write the five figures (quick mode)")
-    parser.add_argument("--checks", action="store_true",
-                        help="also run every comparison (modality, Gaussian limit, eq. 12, bias "
-                        "correction, epsilon, wrong laws) with its verdict (about 15 s)")
-
-
-def _number(name: str, text):
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number, got {text!r}") from None
-    if math.isnan(value):
-        raise InputError(f"{name} must be a number, got NaN")
-    return value
-
-
-def _whole(name: str, text) -> int:
-    value = _number(name, text)
-    if not value.is_integer():
-        raise InputError(f"{name} must be a whole number, got {text!r}")
-    return int(value)
+    parser.add_argument(
+        "--no-figures", action="store_true", help="do not write the five figures (quick mode)"
+    )
+    parser.add_argument(
+        "--checks",
+        action="store_true",
+        help="also run every comparison (modality, Gaussian limit, eq. 12, bias "
+        "correction, epsilon, wrong laws) with its verdict (about 15 s)",
+    )
 
 
 def run(args) -> dict:
-    beta = None if args.beta2 is None else _number("beta2", args.beta2)
-    spec = au.UpdateSpec(gradient=args.gradient, steps=_whole("steps", args.steps),
-                         samples=_whole("samples", args.samples), beta=beta,
-                         convention=args.convention, seed=_whole("seed", args.seed),
-                         tail_index=_number("tail-index", args.tail_index))
+    beta = None if args.beta2 is None else as_number("beta2", args.beta2)
+    spec = au.UpdateSpec(
+        gradient=args.gradient,
+        steps=check_count("steps", args.steps),
+        samples=check_count("samples", args.samples),
+        beta=beta,
+        convention=args.convention,
+        seed=check_count("seed", args.seed, minimum=0),
+        tail_index=as_number("tail-index", args.tail_index),
+    )
     rows = au.compare_steps(spec)
     figures = [] if args.no_figures else [str(p) for p in au.make_figures(quick=True)]
     return {
@@ -86,16 +87,24 @@ def _fmt(value, spec: str) -> str:
 
 def render(result: dict) -> str:
     beta = "simple average" if result["beta2"] is None else f"beta2 = {result['beta2']:g}"
-    lines = [(f"Adam update law, gradient {result['gradient']}, {beta}, {result['convention']}, "
-             f"{result['samples']} samples per step, seed {result['seed']}"),
-             (f"{'m':>4} {'mean':>8} {'var':>7} {'pred':>7} {'var|.|':>7} {'pred':>7} "
-             f"{'KS':>7} {'p':>7}  verdict")]
+    lines = [
+        (
+            f"Adam update law, gradient {result['gradient']}, {beta}, {result['convention']}, "
+            f"{result['samples']} samples per step, seed {result['seed']}"
+        ),
+        (
+            f"{'m':>4} {'mean':>8} {'var':>7} {'pred':>7} {'var|.|':>7} {'pred':>7} "
+            f"{'KS':>7} {'p':>7}  verdict"
+        ),
+    ]
     for r in result["rows"]:
-        lines.append(f"{r['m']:>4} {r['mean']:>8.4f} {r['variance']:>7.4f} "
-                     f"{_fmt(r['predicted_variance'], '7.4f'):>7} {r['abs_variance']:>7.4f} "
-                     f"{_fmt(r['predicted_abs_variance'], '7.4f'):>7} "
-                     f"{_fmt(r['ks_statistic'], '7.4f'):>7} {_fmt(r['ks_pvalue'], '7.3g'):>7}  "
-                     f"{r['verdict']}")
+        lines.append(
+            f"{r['m']:>4} {r['mean']:>8.4f} {r['variance']:>7.4f} "
+            f"{_fmt(r['predicted_variance'], '7.4f'):>7} {r['abs_variance']:>7.4f} "
+            f"{_fmt(r['predicted_abs_variance'], '7.4f'):>7} "
+            f"{_fmt(r['ks_statistic'], '7.4f'):>7} {_fmt(r['ks_pvalue'], '7.3g'):>7}  "
+            f"{r['verdict']}"
+        )
     lines.append(f"overall: {result['verdict']} ({result['verdict_rule']})")
     checks = result.get("checks")
     if checks:
@@ -105,15 +114,20 @@ def render(result: dict) -> str:
                 lines.append(f"  {name}: {value['verdict']}")
             elif name == "theorem_1_law_m_2_to_100":
                 for convention, v in value.items():
-                    lines.append(f"  {name} [{convention}]: {v['verdict']} (min KS p "
-                                 f"{v['min_ks_pvalue']:.3g})")
+                    lines.append(
+                        f"  {name} [{convention}]: {v['verdict']} (min KS p "
+                        f"{v['min_ks_pvalue']:.3g})"
+                    )
             elif name == "bias_correction_and_epsilon":
                 for v in value:
-                    lines.append(f"  {v['setting']} at m={v['m']}: Var {v['variance']:.4g} vs "
-                                 f"{v['predicted_variance']:.4g}: {v['verdict']}")
+                    lines.append(
+                        f"  {v['setting']} at m={v['m']}: Var {v['variance']:.4g} vs "
+                        f"{v['predicted_variance']:.4g}: {v['verdict']}"
+                    )
             elif name == "exchangeable_corollary_1":
-                lines.append("  " + name + ": " + ", ".join(f"{k} {v['verdict']}"
-                                                             for k, v in value.items()))
+                lines.append(
+                    "  " + name + ": " + ", ".join(f"{k} {v['verdict']}" for k, v in value.items())
+                )
     if result["figures"]:
         lines.append("figures: " + ", ".join(result["figures"]))
     return "\n".join(lines)

@@ -10,8 +10,11 @@ and the others still run; the exit code is then 1. Figures are regenerated in
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import time
 import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,6 +44,8 @@ def configure(parser):
     parser.add_argument("--only", action="append", default=None, metavar="VERB",
                         help="run only these stages (repeatable)")
     parser.add_argument("--out", default="reports", help="report folder (default reports/)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="stages run in this many processes, one numba thread each (default 2)")
 
 
 def _stage_args(verb: str, extra: list[str], out: Path) -> list[str]:
@@ -50,8 +55,35 @@ def _stage_args(verb: str, extra: list[str], out: Path) -> list[str]:
     return args
 
 
+def _run_stage(verb: str, argv: list[str], title: str) -> dict:
+    """Run one stage in this process (a worker of the pool); returns its record."""
+    import importlib
+
+    from simlab.cli import VERBS, build_parser, jsonable
+    from simlab.progress import set_quiet
+
+    set_quiet(True)
+    module = importlib.import_module(VERBS[verb][0])
+    stage_start = time.time()
+    record = {"verb": verb, "title": title, "argv": argv}
+    try:
+        namespace = build_parser(verb).parse_args(argv)
+        namespace.json = True
+        result = module.run(namespace)
+        record.update(status="ok", result=jsonable(result), text=module.render(result))
+    except Exception as error:  # noqa: BLE001 - a failed stage is reported, not fatal
+        record.update(status="failed", error=f"{type(error).__name__}: {error}",
+                      traceback=traceback.format_exc())
+    record["seconds"] = round(time.time() - stage_start, 1)
+    return record
+
+
+def _worker_init(threads: int) -> None:
+    os.environ["NUMBA_NUM_THREADS"] = str(threads)  # before numba is imported in this worker
+
+
 def run(args) -> dict:
-    from simlab.cli import VERBS, build_parser
+    from simlab.cli import VERBS
 
     mode = "full" if args.full else "quick"
     stages = [s for s in STAGES if s[0] in VERBS]
@@ -65,25 +97,20 @@ def run(args) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     figures = figures_dir()
     started = time.time()
-    records = []
-    for verb, quick, full, title in progress(stages, total=len(stages), desc="reproduce",
-                                             unit="stage"):
-        import importlib
-
-        module = importlib.import_module(VERBS[verb][0])
-        argv = _stage_args(verb, full if mode == "full" else quick, out)
-        stage_start = time.time()
-        record = {"verb": verb, "title": title, "argv": argv}
-        try:
-            namespace = build_parser(verb).parse_args(argv)
-            namespace.json = True
-            result = module.run(namespace)
-            record.update(status="ok", result=result, text=module.render(result))
-        except Exception as error:  # noqa: BLE001 - a failed stage is reported, not fatal
-            record.update(status="failed", error=f"{type(error).__name__}: {error}",
-                          traceback=traceback.format_exc())
-        record["seconds"] = round(time.time() - stage_start, 1)
-        records.append(record)
+    # Stages run in `workers` processes with one numba thread each: most stages are partly
+    # single-threaded (sympy, scipy, matplotlib), so this keeps both cores busy.
+    workers = max(1, min(args.workers, len(stages)))
+    jobs = [(verb, _stage_args(verb, full if mode == "full" else quick, out), title)
+            for verb, quick, full, title in stages]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                             initargs=(1 if workers > 1 else os.cpu_count() or 1,)) as pool:
+        futures = {pool.submit(_run_stage, *job): job[0] for job in jobs}
+        done = {}
+        for future in progress(as_completed(futures), total=len(futures), desc="reproduce",
+                               unit="stage"):
+            done[futures[future]] = future.result()
+    records = [done[verb] for verb, _, _ in jobs]
     new_figures = sorted(p for p in figures.glob("*.png") if p.stat().st_mtime >= started - 1)
     summary = {
         "mode": mode,

@@ -13,10 +13,14 @@ DEFAULT_ERRATA = "reports/errata.md"
 
 
 def configure(parser) -> None:
-    parser.add_argument("--paper", default=None,
-                        help=f"only this paper's claims: one of {', '.join(PAPERS)}")
-    parser.add_argument("--out", default=DEFAULT_ERRATA,
-                        help=f"where to write the errata report (default {DEFAULT_ERRATA})")
+    parser.add_argument(
+        "--paper", default=None, help=f"only this paper's claims: one of {', '.join(PAPERS)}"
+    )
+    parser.add_argument(
+        "--out",
+        default=DEFAULT_ERRATA,
+        help=f"where to write the errata report (default {DEFAULT_ERRATA})",
+    )
 
 
 def run(args) -> dict | list:
@@ -35,17 +39,24 @@ def run(args) -> dict | list:
     return {"records": records, "errata": str(path)}
 
 
-def render(result: dict) -> str:
-    records = result["records"]
+def render(result: dict | list) -> str:
+    records = result if isinstance(result, list) else result["records"]
     width = max(len(r["id"]) for r in records)
     ref_width = min(40, max(len(r["ref"]) for r in records))
     lines = [f"{'id':<{width}}  {'ref':<{ref_width}}  verdict", "-" * (width + ref_width + 28)]
     for r in records:
         mark = "*" if r["reconstructed"] else " "
-        lines.append(f"{r['id']:<{width}}  {r['ref'][:ref_width]:<{ref_width}}  {r['verdict']}{mark}")
-    counts = {v: sum(r["verdict"] == v for r in records)
-              for v in ("holds", "fails", "holds-under-convention", "unverifiable")}
-    lines += ["", "  ".join(f"{k}: {n}" for k, n in counts.items()),
-              "* statement reconstructed (lost in the extracted text)",
-              f"errata report written to {result['errata']}"]
+        lines.append(
+            f"{r['id']:<{width}}  {r['ref'][:ref_width]:<{ref_width}}  {r['verdict']}{mark}"
+        )
+    counts = {
+        v: sum(r["verdict"] == v for r in records)
+        for v in ("holds", "fails", "holds-under-convention", "unverifiable")
+    }
+    lines += [
+        "",
+        "  ".join(f"{k}: {n}" for k, n in counts.items()),
+        "* statement reconstructed (lost in the extracted text)",
+        f"errata report written to {result['errata']}" if isinstance(result, dict) else "",
+    ]
     return "\n".join(lines)
