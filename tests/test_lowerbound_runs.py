@@ -311,3 +311,30 @@ def test_cli_runs_key_render_and_figures(monkeypatch, tmp_path, capsys):
     assert all((tmp_path / name).stat().st_size > 10_000 for name in names)
     assert main(["lowerbounds", "--quick", "--json", "--no-runs", "--no-figures"]) == 0
     assert "runs" not in json.loads(capsys.readouterr().out)
+
+
+def test_zero_chain_oracle_validation():
+    oracle = ZeroChainOracle.from_instance(SMALL_CHAIN)
+    assert oracle.sigma(1.5, 8) == pytest.approx(SMALL_CHAIN.G)  # the construction's G
+    assert not oracle.norm_moment(1.5, 8).exact
+    for bad in ({"p": 0.0}, {"p": 1.5}, {"scale": 2.0}, {"geometry": "isotropic"},
+                {"chain_scale": -1.0}):
+        with pytest.raises(simlab.errors.InputError):
+            ZeroChainOracle(**bad)
+    with pytest.raises(simlab.errors.InputError):
+        ZeroChainOracle(p=0.5).sigma(1.5, 8)  # no G without the instance
+    with pytest.raises(simlab.errors.InputError):
+        oracle.sample(3, dim=8, at=np.zeros(5))
+
+
+def test_simulate_verb_runs_the_zero_chain_with_its_oracle(capsys):
+    import json
+
+    from simlab.cli import main
+
+    assert main(["simulate", "--problem", "zero-chain", "--algorithm", "sgd", "--step-size",
+                 "1", "--steps", "300", "--replicas", "8", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["parameters"]["noise"].startswith("zero-chain oracle")
+    assert document["parameters"]["dim"] == lb.Theorem6Instance(**lb.THEOREM6_DEFAULT).dimension
+    assert document["metrics"]["progress"]["mean"][-1] > 0
