@@ -134,6 +134,7 @@ class RunSettings:
     seed: int = 20200601
     alpha: float = 1.5
     horizons: tuple[int, ...] = (10, 40, 160, 640, 2560, 10240)
+    gclip_extra_horizons: tuple[int, ...] = (40960, 163840)  # GClip only: its asymptotic slope
     replicas: int = 2000  # per value of b (2 x replicas in all) on Theorem 5
     chain_instance: tuple = tuple(THEOREM6_DEFAULT.items())  # Theorem6Instance's arguments
     chain_replicas: int = 300
@@ -144,7 +145,7 @@ class RunSettings:
     def quick(cls) -> RunSettings:
         """Fewer horizons and replicas, and a shorter chain: eps = 4e-3, G = 1 gives d = 8,
         p = 0.00718, T = 487 (the default instance: d = 34, T = 2298)."""
-        return cls(horizons=(10, 40, 160, 640, 2560), replicas=500,
+        return cls(horizons=(10, 40, 160, 640, 2560), gclip_extra_horizons=(), replicas=500,
                    chain_instance=(("alpha", 1.5), ("eps", 4e-3), ("Delta", 1.0), ("L", 1.0),
                                    ("G", 1.0)),
                    chain_replicas=100, bootstrap=300)
@@ -282,14 +283,17 @@ def slope_row(fit: dict, predicted: float, name: str) -> dict:
 
 
 def theorem5_runs(settings: RunSettings | None = None) -> dict:
-    """Every algorithm, tuned on its grid, on the Theorem 5 instance for each horizon k."""
+    """Every algorithm, tuned on its grid, on the Theorem 5 instance for each horizon k; GClip
+    (a single schedule, so cheap) also at ``settings.gclip_extra_horizons`` for its slope."""
     settings = settings or RunSettings()
     alpha, horizons = settings.alpha, list(settings.horizons)
-    bounds = np.array([le_cam_bound(k, alpha) for k in horizons])
+    gclip_horizons = horizons + list(settings.gclip_extra_horizons)
+    bounds = np.array([le_cam_bound(k, alpha) for k in gclip_horizons])
     predicted = float(theory.theorem5_exponent(alpha))
     grids = theorem5_grids(alpha)
     algorithms, rows = {}, []
-    cells = [(name, k) for name in ALGORITHMS for k in horizons]
+    cells = [(name, k) for name in ALGORITHMS
+             for k in (gclip_horizons if name == "gclip" else horizons)]
     best: dict[str, list] = {name: [] for name in ALGORITHMS}
     for name, k in progress(cells, desc="Theorem 5 runs", unit="cell"):
         candidates = []
@@ -299,31 +303,32 @@ def theorem5_runs(settings: RunSettings | None = None) -> dict:
         risk, schedule, errors = min(candidates, key=lambda c: c[0])
         best[name].append((risk, bayes_risk(errors)[1], schedule.describe(), errors))
     for name in ALGORITHMS:
+        count = len(best[name])
         risks = np.array([b[0] for b in best[name]])
         errs = np.array([b[1] for b in best[name]])
         algorithms[name] = {
-            "risk": risks, "stderr": errs, "schedules": [b[2] for b in best[name]],
-            "grid_size": len(grids[name]),
+            "horizons": gclip_horizons[:count], "risk": risks, "stderr": errs,
+            "schedules": [b[2] for b in best[name]], "grid_size": len(grids[name]),
         }
-        rows.append(stays_above(risks, errs, bounds, name=name,
+        rows.append(stays_above(risks, errs, bounds[:count], name=name,
                                 detail=f"best of {len(grids[name])} schedules at each k"))
     gclip = algorithms["gclip"]
-    upper = theorem4_upper_bound(horizons, alpha)
+    upper = theorem4_upper_bound(gclip_horizons, alpha)
     rows.append(stays_below(gclip["risk"], gclip["stderr"], upper, name="gclip (Theorem 4)"))
     rng = np.random.default_rng(_seed(settings, "theorem5", "bootstrap"))
-    fit = fit_slope(horizons, [b[3] for b in best["gclip"]], rng, settings.bootstrap)
+    errors = [b[3] for b in best["gclip"]]
+    fit = fit_slope(gclip_horizons, errors, rng, settings.bootstrap)
     rows.append(slope_row(fit, predicted, "gclip (Theorem 4 schedule)"))
-    bound_slope = float(np.polyfit(np.log(horizons), np.log(bounds), 1)[0])
-    fit["local_slopes"] = np.diff(np.log(gclip["risk"])) / np.diff(np.log(horizons))
-    last = fit_slope(horizons[-2:], [b[3] for b in best["gclip"][-2:]], rng, settings.bootstrap)
+    bound_slope = float(np.polyfit(np.log(gclip_horizons), np.log(bounds), 1)[0])
+    fit["local_slopes"] = np.diff(np.log(gclip["risk"])) / np.diff(np.log(gclip_horizons))
+    last = fit_slope(gclip_horizons[-2:], errors[-2:], rng, settings.bootstrap)
     rows.append(slope_row(last, predicted, "gclip, last two horizons (asymptotic regime)"))
     return {
-        "alpha": alpha, "horizons": horizons, "eps": theorem5_eps(horizons, alpha),
-        "bound": bounds, "bound_slope": bound_slope, "predicted_exponent": predicted,
-        "gclip_upper_bound": upper,
+        "alpha": alpha, "horizons": horizons, "gclip_horizons": gclip_horizons,
+        "eps": theorem5_eps(gclip_horizons, alpha), "bound": bounds, "bound_slope": bound_slope,
+        "predicted_exponent": predicted, "gclip_upper_bound": upper,
         "replicas_per_b": settings.replicas, "algorithms": algorithms, "gclip_fit": fit,
-        "gclip_fit_last_two": last,
-        "rows": rows,
+        "gclip_fit_last_two": last, "rows": rows,
     }
 
 
@@ -434,7 +439,7 @@ def draw_theorem5_figure(runs: dict):
 
     fig, axes = new_figure(figsize=(11.0, 4.8))
     ax = axes[0, 0]
-    horizons = np.asarray(runs["horizons"], dtype=float)
+    horizons = np.asarray(runs["gclip_horizons"], dtype=float)
     dense = np.unique(np.geomspace(horizons[0], horizons[-1], 40).round().astype(int))
     ax.plot(dense, [le_cam_bound(int(k), runs["alpha"]) for k in dense], "k-", linewidth=2,
             label="lower bound (eps^2/8)(1 - TV), every algorithm")
@@ -450,7 +455,8 @@ def draw_theorem5_figure(runs: dict):
             f"+- {runs['gclip_fit']['stderr']:.3f}; last two horizons "
             f"{runs['gclip_fit_last_two']['slope']:.3f} "
             f"+- {runs['gclip_fit_last_two']['stderr']:.3f})")
-        ax.errorbar(horizons, data["risk"], yerr=STANDARD_ERRORS * np.asarray(data["stderr"]),
+        ax.errorbar(data["horizons"], data["risk"],
+                    yerr=STANDARD_ERRORS * np.asarray(data["stderr"]),
                     marker=markers[name], capsize=2, linewidth=1, label=label)
     ax.set(xscale="log", yscale="log", xlabel="k (oracle calls; instance built for k)",
            ylabel="E[f(x_k)] - f*  (fair coin over b)",

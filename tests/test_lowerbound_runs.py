@@ -226,10 +226,10 @@ def test_stays_above_says_violated_for_a_wrong_bound(quick_theorem5):
     constant such a bound could have given the first horizon (tight there: c k_1^{-(a-1)/a}
     = measured risk at k_1) rises above GClip's measured risk at the later horizons: the
     verdict must be 'violated' (while the true bound holds)."""
-    horizons = np.asarray(quick_theorem5["horizons"], dtype=float)
+    gclip = quick_theorem5["algorithms"]["gclip"]
+    horizons = np.asarray(gclip["horizons"], dtype=float)
     bound = np.asarray(quick_theorem5["bound"])
     half = quick_theorem5["predicted_exponent"] / 2
-    gclip = quick_theorem5["algorithms"]["gclip"]
     wrong = gclip["risk"][0] * (horizons / horizons[0]) ** half
     right = runs.stays_above(gclip["risk"], gclip["stderr"], bound, name="gclip")
     row = runs.stays_above(gclip["risk"], gclip["stderr"], wrong, name="gclip")
@@ -338,3 +338,14 @@ def test_simulate_verb_runs_the_zero_chain_with_its_oracle(capsys):
     assert document["parameters"]["noise"].startswith("zero-chain oracle")
     assert document["parameters"]["dim"] == lb.Theorem6Instance(**lb.THEOREM6_DEFAULT).dimension
     assert document["metrics"]["progress"]["mean"][-1] > 0
+
+
+def test_gclip_extra_horizons_extend_only_gclip():
+    settings = replace(runs.RunSettings.quick(), horizons=(10, 40), gclip_extra_horizons=(160,),
+                       replicas=100, bootstrap=20)
+    out = runs.theorem5_runs(settings)
+    assert out["gclip_horizons"] == [10, 40, 160] and len(out["bound"]) == 3
+    assert {name: len(data["risk"]) for name, data in out["algorithms"].items()} == {
+        "sgd": 2, "gclip": 3, "cclip": 2, "nsgd": 2, "adam": 2}
+    assert out["gclip_fit_last_two"]["slope"] == pytest.approx(
+        out["gclip_fit"]["local_slopes"][-1])
