@@ -48,16 +48,24 @@ COORDINATE, ISOTROPIC = 0, 1
 QUADRATIC, NONCONVEX, CONSTRAINED_QUADRATIC = 0, 1, 2
 # (L0, L1)-smooth problems of Zhang et al. 2019 (codes 5 and up are reserved elsewhere)
 QUARTIC, EXPONENTIAL = 3, 4
+ZERO_CHAIN = 5  # F(x) = (L lambda^2/152) f_d(x/lambda), Zhang et al. 2020 Appendix G
+# noise laws that depend on the query point (codes after TWO_POINT)
+ZERO_CHAIN_ORACLE = 6  # the probability-p zero-chain oracle of Appendix G
 # algorithms (codes >= ADAM keep state and may clip their input gradient first)
 SGD, GCLIP, CCLIP, NSGD, ADAM, RMSPROP, ADAGRAD, ADAGRAD_NORM, ADAM_NORM, ACCLIP = range(10)
 # algorithm parameter vector layout (``ap``)
 AP_BETA1, AP_BETA2, AP_EPS, AP_MOMENT, AP_B0, AP_CLIP_INPUT, AP_DELAYED = range(7)
 N_AP = 8
 # recorded metrics: the order of axis 1 of the driver's output
-METRICS = ("error", "grad_norm", "avg_error", "clip_fraction", "min_grad_mean", "distance")
+METRICS = ("error", "grad_norm", "avg_error", "clip_fraction", "min_grad_mean", "distance",
+           "progress")
 N_METRICS = len(METRICS)
 # problem parameter vector layout (``pp``) and problem arrays (``parr`` rows)
 PP_F_STAR, PP_L1, PP_LOW, PP_HIGH, PP_WAVE = 0, 1, 2, 3, 4
+# zero chain: lambda, the value factor L lambda^2/152 and the gradient factor L lambda/152
+PP_CHAIN_SCALE, PP_CHAIN_VALUE_FACTOR, PP_CHAIN_GRADIENT_FACTOR = 5, 6, 7
+# zero-chain oracle law parameters (``lp``): p, lambda, L lambda/152
+LP_CHAIN_P, LP_CHAIN_SCALE, LP_CHAIN_GRADIENT_FACTOR = 0, 1, 2
 PARR_CURVATURE, PARR_CENTER, PARR_MINIMISER = 0, 1, 2
 
 # ----------------------------------------------------------------------------- bit casts
@@ -199,6 +207,160 @@ def fast_pow(u, power):
     return fast_exp2(power * fast_log2(u))
 
 
+# ----------------------------------------------------------------------------- zero chain
+# The zero chain f_d of Zhang et al. 2020, Appendix G (built on Arjevani et al. 2019, Section 3,
+# and Carmon et al. 2019). Moved here from :mod:`simlab.lowerbounds` (which imports them) so the
+# driver's problem and noise branches call them from this module. Compiled without fastmath, as
+# they were: the lower-bound checks compare them at the level of a few ulp. The ``*_scaled``
+# forms evaluate at ``x / scale`` entry by entry (the instance of Theorem 6 is F(x) =
+# (L lambda^2/152) f_d(x/lambda)); the plain forms are the scaled ones at scale 1 (division by
+# 1.0 is exact, so both give the same bits).
+SQRT_E = math.sqrt(math.e)
+
+
+@njit(cache=True)
+def psi(t):
+    """Psi(t) = 0 for t <= 1/2, exp(1 - 1/(2t - 1)^2) for t > 1/2 (Arjevani et al. 2019, eq. (8);
+    reconstructed, the extracted Appendix G lost it)."""
+    if t <= 0.5:
+        return 0.0
+    s = 1.0 / (2.0 * t - 1.0)
+    return math.exp(1.0 - s * s)
+
+
+@njit(cache=True)
+def psi_prime(t):
+    """Psi'(t) = Psi(t) * 4 / (2t - 1)^3 for t > 1/2, else 0."""
+    if t <= 0.5:
+        return 0.0
+    s = 1.0 / (2.0 * t - 1.0)
+    exponent = 1.0 - s * s
+    if exponent < -700.0:  # Psi underflows; avoid 0 * inf
+        return 0.0
+    return math.exp(exponent) * 4.0 * s * s * s
+
+
+@njit(cache=True)
+def psi_second(t):
+    """Psi''(t) = Psi(t) * (16 / (2t - 1)^6 - 24 / (2t - 1)^4) for t > 1/2, else 0."""
+    if t <= 0.5:
+        return 0.0
+    s = 1.0 / (2.0 * t - 1.0)
+    exponent = 1.0 - s * s
+    if exponent < -700.0:
+        return 0.0
+    s2 = s * s
+    return math.exp(exponent) * (16.0 * s2 * s2 * s2 - 24.0 * s2 * s2)
+
+
+@njit(cache=True)
+def phi(t):
+    """Phi(t) = sqrt(e) * int_{-inf}^t exp(-s^2/2) ds = sqrt(e) sqrt(pi/2) erfc(-t/sqrt 2)
+    (Arjevani et al. 2019, eq. (8); reconstructed)."""
+    return SQRT_E * math.sqrt(math.pi / 2.0) * math.erfc(-t / math.sqrt(2.0))
+
+
+@njit(cache=True)
+def phi_prime(t):
+    """Phi'(t) = sqrt(e) exp(-t^2 / 2)."""
+    return SQRT_E * math.exp(-0.5 * t * t)
+
+
+@njit(cache=True)
+def phi_second(t):
+    """Phi''(t) = -t Phi'(t)."""
+    return -t * SQRT_E * math.exp(-0.5 * t * t)
+
+
+@njit(cache=True)
+def prog_scaled(x, scale, beta):
+    """prog_beta(x / scale) = max{i : |x_i / scale| > beta}, 1-based, 0 if none (Appendix G)."""
+    for i in range(x.shape[0] - 1, -1, -1):
+        if abs(x[i] / scale) > beta:
+            return i + 1
+    return 0
+
+
+@njit(cache=True)
+def prog(x, beta):
+    """prog_beta(x) = max{i : |x_i| > beta}, 1-based, 0 if no entry exceeds beta (Appendix G)."""
+    return prog_scaled(x, 1.0, beta)
+
+
+@njit(cache=True)
+def zero_chain_value_scaled(x, scale):
+    """f_d(x / scale), f_d(y) = -Psi(1) Phi(y_1) + sum_{i=2}^d [Psi(-y_{i-1}) Phi(-y_i) -
+    Psi(y_{i-1}) Phi(y_i)] (Appendix G; Arjevani et al. 2019, eq. (9); reconstructed)."""
+    total = -psi(1.0) * phi(x[0] / scale)
+    for i in range(1, x.shape[0]):
+        previous = x[i - 1] / scale
+        if not abs(previous) <= 0.5:  # else Psi(+-previous) = 0: the summand is 0 (speed)
+            current = x[i] / scale
+            total += psi(-previous) * phi(-current) - psi(previous) * phi(current)
+    return total
+
+
+@njit(cache=True)
+def zero_chain_value(x):
+    """f_d(x) (see :func:`zero_chain_value_scaled`)."""
+    return zero_chain_value_scaled(x, 1.0)
+
+
+@njit(cache=True)
+def zero_chain_partial_scaled(x, scale, j):
+    """d f_d / d y_j at y = x / scale (0-based j): coordinate j collects the summand j (through
+    Phi(+-y_j)) and the summand j + 1 (through Psi(+-y_j))."""
+    current = x[j] / scale
+    if j == 0:
+        g = -psi(1.0) * phi_prime(current)
+    else:
+        previous = x[j - 1] / scale
+        g = 0.0
+        if not abs(previous) <= 0.5:  # else Psi(+-previous) = 0: skip (speed; NaN enters)
+            g = -psi(-previous) * phi_prime(-current) - psi(previous) * phi_prime(current)
+    if j + 1 < x.shape[0] and not abs(current) <= 0.5:  # else Psi'(+-current) = 0
+        following = x[j + 1] / scale
+        g += -psi_prime(-current) * phi(-following) - psi_prime(current) * phi(following)
+    return g
+
+
+@njit(cache=True)
+def zero_chain_partial(x, j):
+    """grad_j f_d(x) alone (0-based j)."""
+    return zero_chain_partial_scaled(x, 1.0, j)
+
+
+@njit(cache=True)
+def zero_chain_gradient(x, out):
+    """grad f_d(x) into ``out``."""
+    for j in range(x.shape[0]):
+        out[j] = zero_chain_partial(x, j)
+
+
+@njit(cache=True)
+def zero_chain_noise_entry(x, scale, p, success):
+    """The noise of the probability-p zero-chain oracle of Appendix G at y = x / scale
+    (reconstructed from the published paper): g_d(y) - grad f_d(y) is zero except at coordinate
+    j = prog_{1/4}(y) + 1, where it is (z/p - 1) grad_j f_d(y), z = 1{success}. Returns
+    ``(j, value)`` with j 0-based; j = d (no noisy coordinate) when prog_{1/4}(y) = d."""
+    j = prog_scaled(x, scale, 0.25)
+    if j >= x.shape[0]:
+        return j, 0.0
+    z = 1.0 if success else 0.0
+    return j, (z / p - 1.0) * zero_chain_partial_scaled(x, scale, j)
+
+
+@njit(cache=True)
+def zero_chain_noise(x, p, u, out):
+    """g_d(x) - grad f_d(x) with z = 1{u < p} (u uniform in [0, 1)): zero except coordinate
+    prog_{1/4}(x) + 1 (computes that one partial derivative only)."""
+    for i in range(x.shape[0]):
+        out[i] = 0.0
+    j, value = zero_chain_noise_entry(x, 1.0, p, u < p)
+    if j < x.shape[0]:
+        out[j] = value
+
+
 # ----------------------------------------------------------------------------- noise laws
 @njit(**_jit)
 def gaussian_from_uniforms(u1, u2):
@@ -264,15 +426,27 @@ def draw_scalar(law, lp, key, counter):
 
 
 @njit(**_jit)
-def add_noise(law, geometry, lp, scales, step_scale, key, counter, g):
-    """Add one noise vector to ``g`` in place; returns the next counter.
+def add_noise(law, geometry, lp, scales, step_scale, key, counter, x, g):
+    """Add one noise vector, drawn at the query point ``x``, to ``g`` in place; returns the next
+    counter.
 
     Coordinate geometry (Assumption 2): coordinate i is ``scales[i]`` times an independent draw.
     Isotropic geometry (Assumptions 1 and 4): a uniform direction (a normalised Gaussian vector)
     times ``scales[0]`` times the absolute value of one draw, so ``E||xi||^a = scale^a E|X|^a``.
     The Pareto coordinate loop is written out so it vectorises.
+
+    The zero-chain oracle (``ZERO_CHAIN_ORACLE``, Appendix G) depends on ``x`` and ignores the
+    geometry: one uniform u gives z = 1{u <= p}, and coordinate j = prog_{1/4}(x/lambda) + 1
+    receives (z/p - 1) (L lambda/152) grad_j f_d(x/lambda), so that g = grad F(x) + noise is
+    the scaled oracle (L lambda/152) g_d(x/lambda) of the proof of Theorem 6.
     """
     d = g.size
+    if law == ZERO_CHAIN_ORACLE:
+        success = uniform(key, counter) <= lp[LP_CHAIN_P]
+        j, value = zero_chain_noise_entry(x, lp[LP_CHAIN_SCALE], lp[LP_CHAIN_P], success)
+        if j < d:
+            g[j] += lp[LP_CHAIN_GRADIENT_FACTOR] * value * scales[j] * step_scale
+        return counter + _ONE
     if geometry == COORDINATE:
         if law == PARETO:
             power = -1.0 / lp[0]
@@ -300,12 +474,13 @@ def add_noise(law, geometry, lp, scales, step_scale, key, counter, g):
 
 
 @njit(**_jit)
-def sample_noise(law, geometry, lp, scales, seed_key, replica_offset, out):
-    """Fill ``out`` (replicas x d) with noise vectors: the engine's own draws, for validation."""
+def sample_noise(law, geometry, lp, scales, seed_key, replica_offset, x, out):
+    """Fill ``out`` (replicas x d) with noise vectors drawn at the point ``x`` (only the
+    zero-chain oracle depends on it): the engine's own draws, for validation."""
     for r in range(out.shape[0]):
         key = replica_key(seed_key, replica_offset + r)
         out[r, :] = 0.0
-        add_noise(law, geometry, lp, scales, 1.0, key, np.uint64(0), out[r])
+        add_noise(law, geometry, lp, scales, 1.0, key, np.uint64(0), x, out[r])
 
 
 # ----------------------------------------------------------------------------- problems
@@ -315,8 +490,11 @@ def objective(problem, pp, parr, x):
 
     quadratic / constrained quadratic: sum_i h_i (x_i - c_i)^2 / 2 + l1 * ||x||_1;
     non-convex: sum_i h_i (x_i - c_i)^2 / 2 + w sin^2(x_i - c_i);
-    quartic: sum_i h_i (x_i - c_i)^4 / 4; exponential: sum_i h_i (cosh(x_i - c_i) - 1).
+    quartic: sum_i h_i (x_i - c_i)^4 / 4; exponential: sum_i h_i (cosh(x_i - c_i) - 1);
+    zero chain: F(x) = (L lambda^2/152) f_d(x/lambda) (Appendix G, proof of Theorem 6).
     """
+    if problem == ZERO_CHAIN:
+        return pp[PP_CHAIN_VALUE_FACTOR] * zero_chain_value_scaled(x, pp[PP_CHAIN_SCALE])
     total = 0.0
     for i in range(x.size):
         delta = x[i] - parr[PARR_CENTER, i]
@@ -336,7 +514,13 @@ def objective(problem, pp, parr, x):
 
 @njit(**_jit)
 def gradient(problem, pp, parr, x, g):
-    """The (sub)gradient of ``objective`` at x into g (sign(0) = 0 for the l1 term)."""
+    """The (sub)gradient of ``objective`` at x into g (sign(0) = 0 for the l1 term); for the
+    zero chain grad F(x) = (L lambda/152) grad f_d(x/lambda)."""
+    if problem == ZERO_CHAIN:
+        for j in range(x.size):
+            g[j] = pp[PP_CHAIN_GRADIENT_FACTOR] * zero_chain_partial_scaled(
+                x, pp[PP_CHAIN_SCALE], j)
+        return
     for i in range(x.size):
         delta = x[i] - parr[PARR_CENTER, i]
         if problem == QUARTIC:
@@ -611,7 +795,9 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
     ``x_k = [proj](x_{k-1} - step_sizes[k] * direction(g, thresholds[k]))``; the k-weighted
     average ``x_bar_k = sum_{j<=k} j x_{j-1} / sum_{j<=k} j`` of Theorem 4 is updated as
     ``x_bar_k = x_bar_{k-1} + 2/(k+1) (x_{k-1} - x_bar_{k-1})``.
-    At each checkpoint k, ``out[r, :, c]`` holds the metrics of :data:`METRICS` at x_k.
+    At each checkpoint k, ``out[r, :, c]`` holds the metrics of :data:`METRICS` at x_k
+    (``progress`` = prog_1(x_k/lambda) on the zero chain, NaN on other problems and after a
+    divergence).
     A replica whose iterate becomes non-finite at step k stops; ``diverged_step[r] = k`` and its
     later checkpoints hold +inf (errors, norms) and its clipped fraction so far.
     ``final_x[r]`` receives the last iterate. Stateful algorithms get ``state_rows`` vectors of
@@ -639,7 +825,8 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
             if track_min_grad:
                 gn = norm2(g)
                 min_grad_sum += min(gn, gn * gn)
-            counter = add_noise(law, geometry, lp, scales, noise_scales[k], key, counter, g)
+            counter = add_noise(law, geometry, lp, scales, noise_scales[k], key, counter, x,
+                                g)
             if averaging:
                 weight = 2.0 / (k + 1.0)
                 for i in range(d):
@@ -662,12 +849,15 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
                                         if averaging else math.nan)
                         out[r, 4, c] = min_grad_sum / k if track_min_grad else math.nan
                         out[r, 5, c] = distance(x, minimiser)
+                        out[r, 6, c] = (prog_scaled(x, pp[PP_CHAIN_SCALE], 1.0)
+                                        if problem == ZERO_CHAIN else math.nan)
                     else:
                         out[r, 0, c] = math.inf
                         out[r, 1, c] = math.inf
                         out[r, 2, c] = math.inf if averaging else math.nan
                         out[r, 4, c] = math.inf if track_min_grad else math.nan
                         out[r, 5, c] = math.inf
+                        out[r, 6, c] = math.nan
                     out[r, 3, c] = clipped_steps / k
                     next_checkpoint += 1
                 if not finite or next_checkpoint == n_checkpoints:

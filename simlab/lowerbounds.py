@@ -12,7 +12,9 @@ Two layers, as in the rest of simlab:
 
 - top-level ``@njit(cache=True)`` kernels over floats and arrays (``zero_chain_*``, ``prog``,
   ``theorem5_noise``, ``zero_chain_oracle``/``zero_chain_noise``): the oracles' randomness enters
-  as uniforms ``u`` in [0, 1), so the Monte Carlo engine can feed its own counter-based streams;
+  as uniforms ``u`` in [0, 1), so the Monte Carlo engine can feed its own counter-based streams.
+  The value, gradient and noise of f_d (with psi, phi and prog) are defined in
+  :mod:`simlab._kernels`, where the engine's driver calls them, and re-exported here;
 - frozen dataclasses (:class:`Theorem5Instance`, :class:`ZeroChain`, :class:`Theorem6Instance`)
   that validate parameters and expose ``value``, ``gradient``, ``f_star``, ``sample_gradient(x,
   rng)`` and the exact law of the oracle (``oracle_law``) in plain NumPy.
@@ -49,10 +51,23 @@ from scipy import optimize
 from scipy.linalg import eigvalsh_tridiagonal
 from threadpoolctl import threadpool_limits
 
+from simlab._kernels import (  # the zero-chain kernels live with the engine's
+    SQRT_E,
+    phi,
+    phi_prime,
+    phi_second,
+    prog,
+    psi,
+    psi_prime,
+    psi_second,
+    zero_chain_gradient,
+    zero_chain_noise,  # noqa: F401 (re-exported: part of this module's API)
+    zero_chain_partial,  # noqa: F401 (re-exported)
+    zero_chain_value,
+)
 from simlab.errors import InputError, check_interval, check_positive
 from simlab.progress import progress
 
-SQRT_E = math.sqrt(math.e)
 #: Phi(+inf) = sqrt(e) * sqrt(2 pi): the supremum of Phi (Arjevani et al. 2019, Lemma 2)
 PHI_SUP = SQRT_E * math.sqrt(2.0 * math.pi)
 #: Monte Carlo tolerance in standard errors: a correct oracle fails with probability < 1e-6
@@ -61,96 +76,10 @@ MC_STANDARD_ERRORS = 5.0
 ULP = float(np.finfo(float).eps)
 
 # ---------------------------------------------------------------------------------------------
-# Kernels (top-level, cached): the zero chain of Appendix G and the two oracles' noise
+# Kernels (top-level, cached): the zero chain's Hessian and the two oracles. psi, phi and their
+# derivatives, prog, the value, gradient and noise of f_d live in simlab._kernels (the engine's
+# driver calls them there) and are imported above.
 # ---------------------------------------------------------------------------------------------
-
-
-@njit(cache=True)
-def psi(t):
-    """Psi(t) = 0 for t <= 1/2, exp(1 - 1/(2t - 1)^2) for t > 1/2 (Arjevani et al. 2019, eq. (8);
-    reconstructed, the extracted Appendix G lost it)."""
-    if t <= 0.5:
-        return 0.0
-    s = 1.0 / (2.0 * t - 1.0)
-    return math.exp(1.0 - s * s)
-
-
-@njit(cache=True)
-def psi_prime(t):
-    """Psi'(t) = Psi(t) * 4 / (2t - 1)^3 for t > 1/2, else 0."""
-    if t <= 0.5:
-        return 0.0
-    s = 1.0 / (2.0 * t - 1.0)
-    exponent = 1.0 - s * s
-    if exponent < -700.0:  # Psi underflows; avoid 0 * inf
-        return 0.0
-    return math.exp(exponent) * 4.0 * s * s * s
-
-
-@njit(cache=True)
-def psi_second(t):
-    """Psi''(t) = Psi(t) * (16 / (2t - 1)^6 - 24 / (2t - 1)^4) for t > 1/2, else 0."""
-    if t <= 0.5:
-        return 0.0
-    s = 1.0 / (2.0 * t - 1.0)
-    exponent = 1.0 - s * s
-    if exponent < -700.0:
-        return 0.0
-    s2 = s * s
-    return math.exp(exponent) * (16.0 * s2 * s2 * s2 - 24.0 * s2 * s2)
-
-
-@njit(cache=True)
-def phi(t):
-    """Phi(t) = sqrt(e) * int_{-inf}^t exp(-s^2/2) ds = sqrt(e) sqrt(pi/2) erfc(-t/sqrt 2)
-    (Arjevani et al. 2019, eq. (8); reconstructed)."""
-    return SQRT_E * math.sqrt(math.pi / 2.0) * math.erfc(-t / math.sqrt(2.0))
-
-
-@njit(cache=True)
-def phi_prime(t):
-    """Phi'(t) = sqrt(e) exp(-t^2 / 2)."""
-    return SQRT_E * math.exp(-0.5 * t * t)
-
-
-@njit(cache=True)
-def phi_second(t):
-    """Phi''(t) = -t Phi'(t)."""
-    return -t * SQRT_E * math.exp(-0.5 * t * t)
-
-
-@njit(cache=True)
-def prog(x, beta):
-    """prog_beta(x) = max{i : |x_i| > beta}, 1-based, 0 if no entry exceeds beta (Appendix G)."""
-    for i in range(x.shape[0] - 1, -1, -1):
-        if abs(x[i]) > beta:
-            return i + 1
-    return 0
-
-
-@njit(cache=True)
-def zero_chain_value(x):
-    """f_d(x) = -Psi(1) Phi(x_1) + sum_{i=2}^d [Psi(-x_{i-1}) Phi(-x_i) - Psi(x_{i-1}) Phi(x_i)]
-    (Appendix G; Arjevani et al. 2019, eq. (9); reconstructed)."""
-    total = -psi(1.0) * phi(x[0])
-    for i in range(1, x.shape[0]):
-        total += psi(-x[i - 1]) * phi(-x[i]) - psi(x[i - 1]) * phi(x[i])
-    return total
-
-
-@njit(cache=True)
-def zero_chain_gradient(x, out):
-    """grad f_d(x) into ``out``: coordinate j collects the summand j (through Phi(+-x_j)) and the
-    summand j + 1 (through Psi(+-x_j))."""
-    d = x.shape[0]
-    for j in range(d):
-        if j == 0:
-            g = -psi(1.0) * phi_prime(x[0])
-        else:
-            g = -psi(-x[j - 1]) * phi_prime(-x[j]) - psi(x[j - 1]) * phi_prime(x[j])
-        if j + 1 < d:
-            g += -psi_prime(-x[j]) * phi(-x[j + 1]) - psi_prime(x[j]) * phi(x[j + 1])
-        out[j] = g
 
 
 @njit(cache=True)
@@ -184,30 +113,6 @@ def zero_chain_oracle(x, p, u, out):
     if j < x.shape[0]:
         z = 1.0 if u < p else 0.0
         out[j] *= z / p
-
-
-@njit(cache=True)
-def zero_chain_partial(x, j):
-    """grad_j f_d(x) alone (0-based j): the same terms as :func:`zero_chain_gradient`."""
-    if j == 0:
-        g = -psi(1.0) * phi_prime(x[0])
-    else:
-        g = -psi(-x[j - 1]) * phi_prime(-x[j]) - psi(x[j - 1]) * phi_prime(x[j])
-    if j + 1 < x.shape[0]:
-        g += -psi_prime(-x[j]) * phi(-x[j + 1]) - psi_prime(x[j]) * phi(x[j + 1])
-    return g
-
-
-@njit(cache=True)
-def zero_chain_noise(x, p, u, out):
-    """g_d(x) - grad f_d(x): zero except coordinate prog_{1/4}(x) + 1, which is (z/p - 1) grad_j
-    (computes that one partial derivative only)."""
-    for i in range(x.shape[0]):
-        out[i] = 0.0
-    j = prog(x, 0.25)
-    if j < x.shape[0]:
-        z = 1.0 if u < p else 0.0
-        out[j] = (z / p - 1.0) * zero_chain_partial(x, j)
 
 
 @njit(cache=True)
@@ -1448,7 +1353,7 @@ def draw_figures(quick: bool = False, seed: int = 20200601) -> list:
     ax.legend()
     ax = axes[0, 1]
     x = np.linspace(0.0, 0.5, 101)
-    for alpha, color in zip((1.05, 1.25, 1.5, 2.0), ("C0", "C1", "C2", "C3")):
+    for alpha, color in zip((1.05, 1.25, 1.5, 2.0), ("C0", "C1", "C2", "C3"), strict=True):
         instance = Theorem5Instance(alpha, 0.125, 0)
         exact = [sum(q * abs(g) ** alpha for q, g in instance.oracle_law(v)) for v in x]
         expected_jumps = n * instance.p

@@ -119,15 +119,19 @@ class NoiseLaw:
     def describe(self) -> str:
         return self.name
 
-    def sample(self, size: int, dim: int = 1, seed: int = 0) -> np.ndarray:
+    def sample(self, size: int, dim: int = 1, seed: int = 0, at=None) -> np.ndarray:
         """``size`` noise vectors (size x dim) drawn by the engine's kernel, replica streams
-        ``0 .. size-1`` of ``seed``."""
+        ``0 .. size-1`` of ``seed``, at the query point ``at`` (default 0; only laws that
+        depend on the point, such as :class:`ZeroChainOracle`, use it)."""
         from simlab.engine import seed_key
 
         out = np.empty((size, dim))
         scales = np.full(dim, float(self.scale))
+        point = np.zeros(dim) if at is None else np.ascontiguousarray(at, dtype=float)
+        if point.shape != (dim,):
+            raise InputError(f"the query point must have shape ({dim},), got {point.shape}")
         kernels.sample_noise(self.code, GEOMETRIES[self.geometry], self.parameters(), scales,
-                             seed_key(seed), 0, out)
+                             seed_key(seed), 0, point, out)
         return out
 
 
@@ -314,6 +318,68 @@ class TwoPoint(NoiseLaw):
         order = np.argsort(values)
         probs = np.array([1 - self.p, self.p])[order]
         return stats.rv_discrete(values=(values[order], probs))
+
+
+@dataclass(frozen=True)
+class ZeroChainOracle(NoiseLaw):
+    """The noise of the probability-p zero-chain oracle of Zhang et al. 2020, Appendix G (proof
+    of Theorem 6; reconstructed from the published paper and Arjevani et al. 2019):
+    ``g(x) - grad F(x) = (z/p - 1) (L lambda/152) grad_j f_d(x/lambda) e_j`` with
+    ``j = prog_{1/4}(x/lambda) + 1`` and ``z ~ Bernoulli(p)``, zero if ``j > d``. It depends on
+    the query point, so it has no scalar law; its alpha-moment is checked in
+    :mod:`simlab.lowerbounds`. Build it with :meth:`from_instance`.
+    """
+
+    p: float = 1.0
+    chain_scale: float = 1.0  # lambda = 304 eps / L
+    gradient_factor: float = 1.0  # L lambda / 152 = 2 eps
+    moment_bound: float = math.inf  # G of the construction: E||xi||^alpha <= G^alpha
+
+    name: ClassVar[str] = "zero-chain-oracle"
+    code: ClassVar[int] = kernels.ZERO_CHAIN_ORACLE
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.scale != 1.0 or self.geometry != "coordinate":
+            raise InputError("the zero-chain oracle takes no scale or geometry")
+        check_interval("zero-chain probability p", self.p, 0.0, 1.0, low_open=True)
+        check_positive("chain scale lambda", self.chain_scale)
+        check_positive("gradient factor", self.gradient_factor)
+
+    @classmethod
+    def from_instance(cls, instance) -> ZeroChainOracle:
+        """The oracle of a :class:`simlab.lowerbounds.Theorem6Instance`."""
+        return cls(p=instance.p, chain_scale=instance.scale,
+                   gradient_factor=instance.gradient_factor, moment_bound=instance.G)
+
+    def norm_moment(self, alpha: float, dim: int) -> MomentBound:
+        """The construction's bound ``G^alpha`` (p is chosen so that it holds at every x; the
+        worst case over x is searched in :func:`simlab.lowerbounds.theorem6_checks`)."""
+        if not math.isfinite(self.moment_bound):
+            raise InputError("build the zero-chain oracle with from_instance to know its G")
+        return MomentBound(self.moment_bound ** alpha, False,
+                           "Theorem 6 construction: sup_x E||xi(x)||^alpha <= G^alpha")
+
+    @property
+    def tail_index(self):
+        return math.inf
+
+    def parameters(self):
+        out = np.zeros(3)
+        out[kernels.LP_CHAIN_P] = self.p
+        out[kernels.LP_CHAIN_SCALE] = self.chain_scale
+        out[kernels.LP_CHAIN_GRADIENT_FACTOR] = self.gradient_factor
+        return out
+
+    def unit_abs_moment(self, alpha):
+        raise InputError("the zero-chain oracle's moment depends on the point: see "
+                         "simlab.lowerbounds.theorem6_checks")
+
+    def reference(self):
+        raise InputError("the zero-chain oracle has no scalar reference law")
+
+    def describe(self):
+        return f"zero-chain oracle (p={self.p:.4g})"
 
 
 #: CLI names -> classes (the names are a contract: scripts rely on them)

@@ -159,11 +159,15 @@ class NonConvex(Problem):
 
 @dataclass(frozen=True)
 class ConstrainedQuadratic(Problem):
-    """Quadratic plus ``l1 ||x||_1`` on the box ``[-radius, radius]^d`` (Theorem 4's setting)."""
+    """Quadratic plus ``l1 ||x||_1`` on the box ``[low, high]^d`` (Theorem 4's setting); the box
+    is ``[-radius, radius]^d`` unless ``low``/``high`` are given (Theorem 5's f_b lives on
+    [0, 1/2]: ``ConstrainedQuadratic(dim=1, mu=1, L=1, l1=0, center=b, low=0, high=0.5)``)."""
 
     l1: float = 0.5
     radius: float = 2.0
     center: float = 1.5
+    low: float | None = None
+    high: float | None = None
 
     name: ClassVar[str] = "constrained-quadratic"
     code: ClassVar[int] = kernels.CONSTRAINED_QUADRATIC
@@ -171,13 +175,21 @@ class ConstrainedQuadratic(Problem):
     def __post_init__(self):
         check_positive("l1 weight", self.l1, allow_zero=True)
         check_positive("radius", self.radius)
+        if self.low is None:
+            object.__setattr__(self, "low", -self.radius)
+        if self.high is None:
+            object.__setattr__(self, "high", self.radius)
+        check_finite("low", self.low)
+        check_finite("high", self.high)
+        if not self.low < self.high:
+            raise InputError(f"the box needs low < high, got [{self.low:g}, {self.high:g}]")
         super().__post_init__()
         h, c = self._arrays[kernels.PARR_CURVATURE], self._arrays[kernels.PARR_CENTER]
         soft = np.sign(c) * np.maximum(np.abs(c) - self.l1 / h, 0.0)
-        self._arrays[kernels.PARR_MINIMISER] = np.clip(soft, -self.radius, self.radius)
+        self._arrays[kernels.PARR_MINIMISER] = np.clip(soft, self.low, self.high)
         self._params[kernels.PP_L1] = self.l1
-        self._params[kernels.PP_LOW] = -self.radius
-        self._params[kernels.PP_HIGH] = self.radius
+        self._params[kernels.PP_LOW] = self.low
+        self._params[kernels.PP_HIGH] = self.high
         self._params[kernels.PP_F_STAR] = kernels.objective(
             self.code, self._params, self._arrays, self._arrays[kernels.PARR_MINIMISER].copy())
 
@@ -191,9 +203,11 @@ class ConstrainedQuadratic(Problem):
 
     def gradient_bound(self) -> float:
         """sup over the box of ||subgradient||: per coordinate the larger end-point value
-        (|h_i t - h_i c_i + l1 sign t| is largest at t = +-R), summed in squares."""
-        h, c, r = self.curvatures, self._arrays[kernels.PARR_CENTER], self.radius
-        per_coordinate = np.maximum(np.abs(h * (r - c) + self.l1), np.abs(h * (-r - c) - self.l1))
+        (t -> h_i (t - c_i) + l1 sign t is non-decreasing, so its absolute value is largest at
+        t = low or t = high), summed in squares."""
+        h, c = self.curvatures, self._arrays[kernels.PARR_CENTER]
+        per_coordinate = np.maximum(np.abs(h * (self.high - c) + self.l1 * np.sign(self.high)),
+                                    np.abs(h * (self.low - c) + self.l1 * np.sign(self.low)))
         return float(np.sqrt(np.sum(per_coordinate ** 2)))
 
 
@@ -292,6 +306,60 @@ class Exponential(Problem):
         return float(gap + np.max(self.curvatures))
 
 
+@dataclass(frozen=True)
+class ZeroChainProblem(Problem):
+    """The scaled zero chain of the proof of Theorem 6 (Zhang et al. 2020, Appendix G):
+    ``F(x) = (L lambda^2/152) f_d(x/lambda)`` with ``lambda = 304 eps/L``,
+    ``d = floor(Delta L/(7296 eps^2))``, built from a :class:`simlab.lowerbounds.Theorem6Instance`
+    (``instance``; default: ``lowerbounds.THEOREM6_DEFAULT``). Pair it with
+    :class:`simlab.noise.ZeroChainOracle` (``ZeroChainOracle.from_instance(instance)``) for the
+    oracle of the proof. Non-convex, L-smooth, ``inf F`` in closed form and never attained
+    (``minimiser`` is NaN, so the ``distance`` metric is NaN); ``progress`` records
+    prog_1(x/lambda)."""
+
+    instance: object = None
+    dim: int = field(init=False, default=1)
+    mu: float = field(init=False, default=0.0)
+    L: float = field(init=False, default=1.0)
+    center: float = field(init=False, default=0.0)
+
+    name: ClassVar[str] = "zero-chain"
+    code: ClassVar[int] = kernels.ZERO_CHAIN
+
+    def __post_init__(self):
+        from simlab import lowerbounds
+
+        instance = self.instance
+        if instance is None:
+            instance = lowerbounds.Theorem6Instance(**lowerbounds.THEOREM6_DEFAULT)
+            object.__setattr__(self, "instance", instance)
+        if not isinstance(instance, lowerbounds.Theorem6Instance):
+            raise InputError("zero-chain needs a lowerbounds.Theorem6Instance")
+        object.__setattr__(self, "dim", instance.dimension)
+        object.__setattr__(self, "L", float(instance.L))
+        params = np.zeros(kernels.PP_CHAIN_GRADIENT_FACTOR + 1)
+        params[kernels.PP_LOW], params[kernels.PP_HIGH] = -np.inf, np.inf
+        params[kernels.PP_F_STAR] = instance.f_star
+        params[kernels.PP_CHAIN_SCALE] = instance.scale
+        params[kernels.PP_CHAIN_VALUE_FACTOR] = instance.value_factor
+        params[kernels.PP_CHAIN_GRADIENT_FACTOR] = instance.gradient_factor
+        object.__setattr__(self, "_params", params)
+        object.__setattr__(self, "_arrays", np.full((3, self.dim), np.nan))
+
+    @property
+    def strong_convexity(self):
+        return 0.0
+
+    @property
+    def scale(self) -> float:
+        """lambda = 304 eps / L."""
+        return float(self._params[kernels.PP_CHAIN_SCALE])
+
+    def progress(self, x) -> int:
+        """prog_1(x / lambda)."""
+        return int(kernels.prog_scaled(self._point(x), self.scale, 1.0))
+
+
 #: CLI names -> classes (a contract)
 PROBLEMS: dict[str, type[Problem]] = {
     "quadratic": Quadratic,
@@ -299,4 +367,5 @@ PROBLEMS: dict[str, type[Problem]] = {
     "constrained-quadratic": ConstrainedQuadratic,
     "quartic": Quartic,
     "exponential": Exponential,
+    "zero-chain": ZeroChainProblem,
 }
