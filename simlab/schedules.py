@@ -183,6 +183,9 @@ def default_schedule(problem, noise, algorithm, steps: int, alpha: float) -> Sch
         if name == "gclip":
             return theorem4(bound + noise.sigma(alpha, problem.dim), alpha, mu)
         return theorem8(bound + noise.coordinate_bound(alpha), alpha, mu)
+    if not math.isfinite(L) and not (name == "sgd" and mu > 0):
+        raise InputError(f"{problem.name} is not L-smooth, so no theorem fixes a default schedule "
+                         f"for {name}: give a step size (and a threshold)")
     if name == "gclip":
         return theorem2(L, noise.sigma(alpha, problem.dim), alpha, steps, problem.initial_gap())
     if name == "cclip":

@@ -57,3 +57,10 @@ def test_real_process_exit_code_and_no_traceback():
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+
+
+def test_not_l_smooth_problem_without_a_schedule_is_a_clear_error(capsys):
+    assert main(BASE + ["--problem", "quartic", "--algorithm", "gclip"]) == 2
+    assert "not L-smooth" in capsys.readouterr().err
+    assert main(BASE + ["--problem", "quartic", "--algorithm", "gclip", "--step-size", "0.01",
+                        "--threshold", "1"]) == 0
