@@ -19,10 +19,13 @@ Design decisions, each measured (see DESIGN.md and ``bench/engine.py``):
 - The heavy-tail transform ``U ** (-1/a)`` is the cost, and libm's ``pow`` does not vectorise.
   ``fast_pow`` computes ``exp2(y * log2(u))`` with bit manipulation and polynomials (relative
   error below 1e-15, checked in the tests against ``numpy.power``), which LLVM vectorises.
-- fastmath flags are chosen one by one: ``nsz, arcp, contract, afn``. Not ``reassoc`` (it made
-  sums depend on the thread count) and not ``nnan``/``ninf`` (they would let the compiler assume
-  away the very NaN/inf the divergence check must catch). ``error_model='numpy'`` lets divisions
-  vectorise.
+- No fast-math flags: strict IEEE arithmetic. The prototype's "safe" set (``nsz, arcp,
+  contract, afn``) let two compilations of the same kernel round differently (FMA contraction,
+  reciprocal division): a kernel compiled fresh in one process and the same kernel loaded from
+  numba's cache in another (a Dask worker) gave results differing in the last bit for Adam
+  (measured; ``tests/test_engine.py`` checks it). ``reassoc`` made sums depend on the thread
+  count, and ``nnan``/``ninf`` would let the compiler assume away the NaN/inf the divergence
+  check must catch. ``error_model='numpy'`` still lets divisions vectorise.
 - Uniforms are float64 built from 52 random bits in (0, 1]: the largest Pareto draw is
   ``2 ** (52 / a)``, so the tail is not capped at a practically reachable level.
 """
@@ -36,7 +39,7 @@ from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-FASTMATH = {"nsz", "arcp", "contract", "afn"}
+FASTMATH: set[str] = set()  # strict IEEE: see the module docstring
 _jit = dict(cache=True, fastmath=FASTMATH, error_model="numpy")
 
 # ----------------------------------------------------------------------------- integer codes

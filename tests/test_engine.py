@@ -109,3 +109,28 @@ def test_projected_gclip_converges_at_rate_one_over_k_with_gaussian_noise():
 def test_bad_simulate_arguments(kwargs):
     with pytest.raises(InputError):
         _run(**kwargs)
+
+
+def test_fresh_compile_and_cached_code_give_the_same_bits(tmp_path):
+    """The kernel compiled fresh (first process, empty numba cache) and the same kernel loaded
+    from that cache (second process) give bit-identical results. Fast-math flags broke this for
+    Adam: a local run (fresh JIT) and Dask workers (cached code) differed in the last bit."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys, numpy as np, simlab\n"
+        "r = simlab.simulate(simlab.Quadratic(dim=10), simlab.Pareto(tail=2.0), 'adam',"
+        " steps=300, replicas=20, seed=5, show_progress=False)\n"
+        "np.save(sys.argv[1], np.stack([r.metrics[m] for m in simlab.METRICS]))\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
+           "PYTHONPATH": str(Path(__file__).parents[1])}
+    for name in ("fresh", "cached"):
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / f"{name}.npy")], env=env,
+                       check=True)
+    assert any((tmp_path / "cache").rglob("*.nbc"))  # the second process had a cache to load
+    fresh, cached = np.load(tmp_path / "fresh.npy"), np.load(tmp_path / "cached.npy")
+    assert fresh.tobytes() == cached.tobytes()
