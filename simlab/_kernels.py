@@ -25,7 +25,10 @@ Design decisions, each measured (see DESIGN.md and ``bench/engine.py``):
   numba's cache in another (a Dask worker) gave results differing in the last bit for Adam
   (measured; ``tests/test_engine.py`` checks it). ``reassoc`` made sums depend on the thread
   count, and ``nnan``/``ninf`` would let the compiler assume away the NaN/inf the divergence
-  check must catch. ``error_model='numpy'`` still lets divisions vectorise.
+  check must catch. ``error_model='numpy'`` still lets divisions vectorise. The polynomials
+  use an explicit :func:`fma` (IEEE fusedMultiplyAdd: one rounding, the same in every
+  compilation), which vectorises and made the variate loop about 3x faster than separate
+  multiply and add (measured: 24 -> 69 million variates/s on one thread at d = 10).
 - Uniforms are float64 built from 52 random bits in (0, 1]: the largest Pareto draw is
   ``2 ** (52 / a)``, so the tail is not capped at a practically reachable level.
 """
@@ -96,6 +99,22 @@ def float_to_bits(typingctx, value):
     return types.uint64(types.float64), codegen
 
 
+@intrinsic
+def fma(typingctx, a, b, c):
+    """``a * b + c`` rounded once (IEEE 754 fusedMultiplyAdd): exact and deterministic in every
+    compilation, unlike the ``contract`` fast-math flag; vectorises to FMA instructions."""
+    if not (a == types.float64 and b == types.float64 and c == types.float64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        double = ir.DoubleType()
+        function = builder.module.declare_intrinsic(
+            "llvm.fma", [double], ir.FunctionType(double, [double, double, double]))
+        return builder.call(function, args)
+
+    return types.float64(types.float64, types.float64, types.float64), codegen
+
+
 # ----------------------------------------------------------------------------- random numbers
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -162,17 +181,17 @@ def fast_log2(x):
     s = (mantissa - 1.0) / (mantissa + 1.0)
     s2 = s * s
     poly = 1.0 / 23.0
-    poly = poly * s2 + 1.0 / 21.0
-    poly = poly * s2 + 1.0 / 19.0
-    poly = poly * s2 + 1.0 / 17.0
-    poly = poly * s2 + 1.0 / 15.0
-    poly = poly * s2 + 1.0 / 13.0
-    poly = poly * s2 + 1.0 / 11.0
-    poly = poly * s2 + 1.0 / 9.0
-    poly = poly * s2 + 1.0 / 7.0
-    poly = poly * s2 + 1.0 / 5.0
-    poly = poly * s2 + 1.0 / 3.0
-    poly = poly * s2 + 1.0
+    poly = fma(poly, s2, 1.0 / 21.0)
+    poly = fma(poly, s2, 1.0 / 19.0)
+    poly = fma(poly, s2, 1.0 / 17.0)
+    poly = fma(poly, s2, 1.0 / 15.0)
+    poly = fma(poly, s2, 1.0 / 13.0)
+    poly = fma(poly, s2, 1.0 / 11.0)
+    poly = fma(poly, s2, 1.0 / 9.0)
+    poly = fma(poly, s2, 1.0 / 7.0)
+    poly = fma(poly, s2, 1.0 / 5.0)
+    poly = fma(poly, s2, 1.0 / 3.0)
+    poly = fma(poly, s2, 1.0)
     return exponent + 2.0 * s * poly * _INV_LN2
 
 
@@ -187,20 +206,20 @@ def fast_exp2(y):
     r = (y - n) * _LN2
     n = min(max(n, -1022.0), 1024.0)
     poly = 1.0 / 87178291200.0
-    poly = poly * r + 1.0 / 6227020800.0
-    poly = poly * r + 1.0 / 479001600.0
-    poly = poly * r + 1.0 / 39916800.0
-    poly = poly * r + 1.0 / 3628800.0
-    poly = poly * r + 1.0 / 362880.0
-    poly = poly * r + 1.0 / 40320.0
-    poly = poly * r + 1.0 / 5040.0
-    poly = poly * r + 1.0 / 720.0
-    poly = poly * r + 1.0 / 120.0
-    poly = poly * r + 1.0 / 24.0
-    poly = poly * r + 1.0 / 6.0
-    poly = poly * r + 0.5
-    poly = poly * r + 1.0
-    poly = poly * r + 1.0
+    poly = fma(poly, r, 1.0 / 6227020800.0)
+    poly = fma(poly, r, 1.0 / 479001600.0)
+    poly = fma(poly, r, 1.0 / 39916800.0)
+    poly = fma(poly, r, 1.0 / 3628800.0)
+    poly = fma(poly, r, 1.0 / 362880.0)
+    poly = fma(poly, r, 1.0 / 40320.0)
+    poly = fma(poly, r, 1.0 / 5040.0)
+    poly = fma(poly, r, 1.0 / 720.0)
+    poly = fma(poly, r, 1.0 / 120.0)
+    poly = fma(poly, r, 1.0 / 24.0)
+    poly = fma(poly, r, 1.0 / 6.0)
+    poly = fma(poly, r, 0.5)
+    poly = fma(poly, r, 1.0)
+    poly = fma(poly, r, 1.0)
     return poly * bits_to_float(np.uint64(np.int64(n) + 1023) << _S52)
 
 
