@@ -1112,13 +1112,12 @@ def make_figures(quick: bool = True, samples: int | None = None) -> list:
     (``samples`` overrides both)."""
     if samples is None:
         samples = 20_000 if quick else 200_000
-    return [
-        figure_pdf(samples=samples),
-        figure_variance(samples=samples),
-        figure_time_varying(samples=samples),
-        figure_nonzero_mean(samples=samples),
-        figure_cauchy(samples=samples),
-    ]
+    from simlab.progress import progress
+
+    figures = (figure_pdf, figure_variance, figure_time_varying, figure_nonzero_mean,
+               figure_cauchy)
+    return [figure(samples=samples)
+            for figure in progress(figures, total=len(figures), desc="figures", unit="figure")]
 
 
 # --------------------------------------------------------------------------------------------

@@ -114,4 +114,8 @@ def verify(paper: str | None = None) -> list[dict]:
     fields: id, paper, ref, statement, verdict, evidence, correction, convention, ...)."""
     if paper is not None and paper not in PAPERS:
         raise ValueError(f"unknown paper key {paper!r}")
-    return [claim.run() for claim in all_claims(paper)]
+    from simlab.progress import progress
+
+    claims = all_claims(paper)
+    return [claim.run() for claim in progress(claims, total=len(claims), desc="claims",
+                                              unit="claim")]
