@@ -130,8 +130,10 @@ def _bootstrap_quantiles(values, levels, rng, resamples: int = BOOTSTRAP, chunk:
 
 
 def log_log_slope(x, y) -> float:
-    """Least-squares slope of log y against log x."""
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+    """Least-squares slope of log y against log x (:func:`simlab.analysis.loglog_fit`)."""
+    from simlab.analysis import loglog_fit
+
+    return loglog_fit(x, y)[0]
 
 
 # ============================================================================ item 2
