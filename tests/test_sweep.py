@@ -394,7 +394,7 @@ def test_cache_verb_lists_and_clears(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def cluster():
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a runtime dependency: missing, the tests must fail, not skip
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   env={"NUMBA_NUM_THREADS": "1"}, dashboard_address=":0",
                                   silence_logs=logging.ERROR) as local_cluster:
