@@ -3,13 +3,16 @@
     result = simlab.simulate(problem, noise, algorithm, schedule, steps, replicas, seed)
 
 Each replica r has its own counter-based random stream derived from ``(seed, r)``: results are
-bit-identical whatever the number of threads, the replicas run beside it, or the chunking (the
-progress bar runs the replicas in chunks). A non-finite iterate is recorded, never a crash.
+bit-identical whatever the number of threads, the replicas run beside it, or the chunking. The
+replicas run in blocks on ``numba.get_num_threads()`` threads (the kernel releases the GIL; set
+the count with ``numba.set_num_threads`` or ``NUMBA_NUM_THREADS``), and the progress bar counts
+finished blocks. A non-finite iterate is recorded, never a crash.
 """
 
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numba
@@ -164,23 +167,43 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
     diverged_step = np.zeros(replicas, dtype=np.int64)
     final_x = np.empty((replicas, problem.dim))
     algorithm_params = algorithm.parameters()
-    chunk = chunk or max(1, min(replicas, 2_000_000 // max(1, steps * problem.dim)))
+    # the kernel's optional parts: None leaves a part out of the compiled specialisation
+    adaptive = True if algorithm.code >= kernels.ADAM else None
+    general_noise = (None if noise.code == kernels.PARETO and geometry == kernels.COORDINATE
+                     else True)
+    zero_chain = True if code == kernels.ZERO_CHAIN else None
+    threads = numba.get_num_threads()
+    if chunk is None:  # blocks of about 2e6 replica-steps x d, at least 4 per thread
+        chunk = min(2_000_000 // max(1, steps * problem.dim), -(-replicas // (4 * threads)))
+    chunk = max(1, chunk)
     starts = range(0, replicas, chunk)
-    bar = progress(starts, total=len(starts), desc=f"{algorithm.name} x{replicas}",
-                   unit="chunk") if show_progress and len(starts) > 1 else starts
-    for start in bar:
+
+    def run_block(start):
         stop = min(replicas, start + chunk)
         kernels.run(x0, key, replica_offset + start, checkpoints, step_sizes, thresholds,
                     noise_scales, code, params, arrays, noise.code, geometry, law_params, scales,
                     algorithm.code, algorithm_params, algorithm.state_rows, projected,
                     algorithm.averaging, True, out[start:stop], diverged_step[start:stop],
-                    final_x[start:stop])
+                    final_x[start:stop], adaptive, general_noise, zero_chain)
+
+    bar = progress(total=len(starts), desc=f"{algorithm.name} x{replicas}", unit="block",
+                   disable=not show_progress or len(starts) == 1)
+    with bar:
+        if threads == 1 or len(starts) == 1:
+            for start in starts:
+                run_block(start)
+                bar.update()
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                for done in as_completed([pool.submit(run_block, start) for start in starts]):
+                    done.result()
+                    bar.update()
     parameters = {
         "problem": problem.name, "dim": problem.dim, "noise": noise.describe(),
         "geometry": noise.geometry, "noise_scale": noise.scale, "algorithm": algorithm.name,
         "alpha": alpha, "steps": steps, "replicas": replicas, "seed": seed,
         "replica_offset": replica_offset, "schedule": schedule.describe(),
-        "threads": numba.get_num_threads(), "float": "float64, 52-bit uniforms",
+        "threads": threads, "float": "float64, 52-bit uniforms",
     }
     metrics = {name: out[:, i, :] for i, name in enumerate(METRICS)}
     return Result(parameters, checkpoints, metrics, diverged_step, final_iterates=final_x)

@@ -20,7 +20,8 @@ def enabled() -> bool:
 
 
 def progress(
-    iterable=None, *, total: int | None = None, desc: str | None = None, unit: str = "cell"
+    iterable=None, *, total: int | None = None, desc: str | None = None, unit: str = "cell",
+    disable: bool = False,
 ):
     """A tqdm bar with cells done, rate and time left; disabled when output is not for a person."""
     return tqdm(
@@ -28,7 +29,7 @@ def progress(
         total=total,
         desc=desc,
         unit=unit,
-        disable=not enabled(),
+        disable=disable or not enabled(),
         file=sys.stderr,
         dynamic_ncols=True,
         leave=False,

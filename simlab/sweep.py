@@ -60,9 +60,10 @@ directories make a single atomic rename impossible). A file per cell keeps write
 (no lock, no shared index to corrupt) and makes ``os.replace`` the commit point.
 
 **Executors.** ``local``: cell after cell in this process, each using every numba thread
-(the engine's ``prange`` over replicas). ``dask``: cell by cell on a ``dask.distributed``
-cluster, an existing one (``scheduler="tcp://host:8786"``) or a local one started for the sweep
-(``workers=N``: ``LocalCluster(n_workers=N, threads_per_worker=1, processes=True)`` with
+(the engine runs blocks of replicas on ``numba.get_num_threads()`` threads). ``dask``: cell by
+cell on a ``dask.distributed`` cluster, an existing one (``scheduler="tcp://host:8786"``) or a
+local one started for the sweep (``workers=N``:
+``LocalCluster(n_workers=N, threads_per_worker=1, processes=True)`` with
 ``NUMBA_NUM_THREADS=1`` set in each worker process before numba is imported). Each task also
 calls ``numba.set_num_threads(numba_threads)`` (default 1; the setting is per thread), so
 workers x threads never oversubscribes the cores on a cluster started elsewhere. The kernels are

@@ -104,8 +104,8 @@ def test_global_clip_check_rejects_wrong_operators(wrong):
 
 # --------------------------------------------------------------------------- conformance
 def _steps(name, gradients, step_size=0.1, threshold=np.inf, **params):
-    """Apply the engine's update kernel for ``name`` to the given gradient sequence (d = 1,
-    x0 = 0) and return the iterates: hand-computed steps are compared with these."""
+    """Apply the engine's adaptive update kernel for ``name`` to the given gradient sequence
+    (d = 1, x0 = 0) and return the iterates: hand-computed steps are compared with these."""
     from simlab import _kernels as kernels
 
     algorithm = simlab.make_algorithm(name, **params)
@@ -114,8 +114,8 @@ def _steps(name, gradients, step_size=0.1, threshold=np.inf, **params):
     ap = algorithm.parameters()
     path = []
     for k, g in enumerate(gradients, start=1):
-        kernels.update(algorithm.code, ap, x, np.array([g], dtype=float), step_size, threshold,
-                       state, k)
+        kernels.adaptive_update(algorithm.code, ap, x, np.array([g], dtype=float), step_size,
+                                threshold, state, k)
         path.append(x[0])
     return np.array(path)
 

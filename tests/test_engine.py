@@ -36,6 +36,38 @@ def test_replica_path_independent_of_the_replicas_beside_it_and_of_chunking():
     np.testing.assert_array_equal(shifted.metrics["error"], many.metrics["error"][30:])
 
 
+def test_pruned_fast_paths_give_the_bits_of_the_general_paths():
+    """The driver draws coordinate-wise Pareto noise itself and skips the zero-chain dispatch
+    when their flags are None (so the unused parts are never compiled); forcing the general
+    paths (``add_noise``, ``gradient``/``objective``) must give the same bits. A wrong fast
+    path (here: the draws of another seed) is caught."""
+    from simlab import _kernels as kernels
+    from simlab.noise import GEOMETRIES
+
+    problem, noise = simlab.Quadratic(dim=7), simlab.Pareto(tail=1.6)
+    algorithm = simlab.make_algorithm("gclip")
+    code, params, arrays = problem.kernel_args()
+    schedule, steps, replicas = simlab.constant(0.05, 2.0), 200, 6
+    checkpoints = simlab.log_checkpoints(steps)
+
+    def run(general_noise, zero_chain, key=5):
+        out = np.empty((replicas, len(simlab.METRICS), checkpoints.size))
+        final = np.empty((replicas, problem.dim))
+        kernels.run(problem.initial_point(), np.uint64(key), 0, checkpoints,
+                    schedule.step_sizes(steps), schedule.thresholds(steps), np.ones(steps + 1),
+                    code, params, arrays, noise.code, GEOMETRIES[noise.geometry],
+                    noise.parameters(), np.full(problem.dim, noise.scale), algorithm.code,
+                    algorithm.parameters(), algorithm.state_rows, False, algorithm.averaging,
+                    True, out, np.zeros(replicas, dtype=np.int64), final, None, general_noise,
+                    zero_chain)
+        return np.concatenate([out.ravel(), final.ravel()])
+
+    fast = run(None, None)
+    assert fast.tobytes() == run(True, None).tobytes()
+    assert fast.tobytes() == run(None, True).tobytes()
+    assert fast.tobytes() != run(True, None, key=6).tobytes()
+
+
 def test_different_seeds_differ():
     assert not np.array_equal(_run(seed=1).metrics["error"], _run(seed=2).metrics["error"])
 
