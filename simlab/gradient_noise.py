@@ -65,7 +65,8 @@ def noise_norm_reference(samples: int = 20000, dimension: int = 100, alpha: floa
     samples = check_count("samples", samples, minimum=100)
     dimension = check_count("dimension", dimension)
     rng = np.random.default_rng(seed)
-    gaussian = np.linalg.norm(rng.standard_normal((samples, dimension)), axis=1) / math.sqrt(dimension)
+    gaussian = (np.linalg.norm(rng.standard_normal((samples, dimension)), axis=1)
+                / math.sqrt(dimension))
     stable_vectors = ReferenceLaw("stable", alpha).draw((samples, dimension), rng)
     stable = np.linalg.norm(stable_vectors, axis=1) / math.sqrt(dimension)
     return {
@@ -87,10 +88,11 @@ def stable_variance_growth(alpha: float, quantiles=(0.1, 0.5, 0.9), draws: int =
     """Law of the empirical variance of ``n`` iid symmetric alpha-stable samples, ``1 < alpha < 2``.
 
     Derived here: ``X^2`` has tail ``P(X^2 > y) ~ A y**(-beta)`` with ``beta = alpha/2 < 1`` and
-    ``A = 2 c_alpha``, so ``sum X_i^2 / n**(1/beta)`` tends to a totally skewed beta-stable ``S`` with
-    scale ``sigma = (A / C_beta)**(1/beta)``, ``C_beta = (1 - beta)/(Gamma(2 - beta) cos(pi beta/2))``
-    (Samorodnitsky & Taqqu, Property 1.2.15). The empirical variance (the squared mean is
-    ``O(n**(2/alpha - 2))``, negligible) is therefore ``~ n**(2/alpha - 1) S``: it grows without
+    ``A = 2 c_alpha``, so ``sum X_i^2 / n**(1/beta)`` tends to a totally skewed beta-stable ``S``
+    with scale ``sigma = (A / C_beta)**(1/beta)``,
+    ``C_beta = (1 - beta)/(Gamma(2 - beta) cos(pi beta/2))`` (Samorodnitsky & Taqqu,
+    Property 1.2.15). The empirical variance (the squared mean is ``O(n**(2/alpha - 2))``,
+    negligible) is therefore ``~ n**(2/alpha - 1) S``: it grows without
     bound. Quantiles of ``S`` are computed from ``draws`` samples of scipy's ``levy_stable``.
     """
     alpha = check_interval("alpha", alpha, 1.0, 2.0, low_open=True, high_open=True)
@@ -98,7 +100,8 @@ def stable_variance_growth(alpha: float, quantiles=(0.1, 0.5, 0.9), draws: int =
     tail = 2 * stable_tail_constant(alpha)
     c_beta = (1 - beta) / (special.gamma(2 - beta) * math.cos(math.pi * beta / 2))
     scale = (tail / c_beta) ** (1 / beta)
-    limit = stats.levy_stable(beta, 1.0, scale=scale).rvs(draws, random_state=np.random.default_rng(seed))
+    limit = stats.levy_stable(beta, 1.0, scale=scale).rvs(
+        draws, random_state=np.random.default_rng(seed))
     return {"exponent": 2 / alpha - 1, "scale": scale,
             "quantiles": {float(q): float(np.quantile(limit, q)) for q in quantiles}}
 
@@ -138,18 +141,18 @@ def variance_paths(max_samples: int = 10**7, paths: int = 4, checkpoints: int = 
     """Running empirical variance at log-spaced sample sizes up to ``max_samples``.
 
     Streams ``chunk`` draws at a time (Welford-free: running sums of ``x`` and ``x^2`` in float64,
-    exact enough at these magnitudes), so memory stays ``O(chunk)``. For each law the result gives the
-    checkpoints, the variance of every path, and the predicted curve: the variance itself for finite
-    variance (with the Gaussian's +-2 standard-error band ``sqrt(2/n)``), or the quantiles of
-    ``n**(2/alpha - 1) S`` for the stable law (:func:`stable_variance_growth`). It also fits the slope
-    of log(median over paths) against log n over the upper half of the checkpoints.
+    exact enough at these magnitudes), so memory stays ``O(chunk)``. For each law the result gives
+    the checkpoints, the variance of every path, and the predicted curve: the variance itself for
+    finite variance (with the Gaussian's +-2 standard-error band ``sqrt(2/n)``), or the quantiles of
+    ``n**(2/alpha - 1) S`` for the stable law (:func:`stable_variance_growth`). It also fits the
+    slope of log(median over paths) against log n over the upper half of the checkpoints.
     """
     max_samples = check_count("max_samples", max_samples, minimum=1000)
     paths = check_count("paths", paths)
     sizes = np.unique(np.geomspace(100, max_samples, checkpoints).astype(np.int64))
     root = np.random.SeedSequence(seed)
     out = {"sizes": sizes, "max_samples": max_samples, "paths": paths, "seed": seed, "laws": {}}
-    for law, law_seed in zip(laws, root.spawn(len(laws))):
+    for law, law_seed in zip(laws, root.spawn(len(laws)), strict=True):
         variances = np.empty((paths, sizes.size))
         for path, path_seed in enumerate(law_seed.spawn(paths)):
             rng = np.random.default_rng(path_seed)
@@ -421,8 +424,8 @@ class NoiseMeasurement:
 
     def as_dict(self, with_samples: bool = False) -> dict:
         out = {key: getattr(self, key) for key in (
-            "model", "step", "batch_size", "loss", "accuracy", "hill_norms", "hill_surrogate", "hill_pooled",
-            "mohammadi_pooled", "heavier_than_gaussian")}
+            "model", "step", "batch_size", "loss", "accuracy", "hill_norms", "hill_surrogate",
+            "hill_pooled", "mohammadi_pooled", "heavier_than_gaussian")}
         out["norm_median"] = float(np.median(self.norms))
         out["norm_max_over_median"] = float(self.norms.max() / np.median(self.norms))
         out["surrogate_max_over_median"] = float(self.surrogate_norms.max()
@@ -476,7 +479,8 @@ def measure_model_noise(name: str, steps: int = 900, measure_at=None, batch_size
                         train_batch_size: int = 32) -> dict:
     """Train ``name`` with plain mini-batch SGD (batches of ``train_batch_size``) and measure the
     noise of mini-batches of each size in ``batch_sizes`` at the ``measure_at`` steps (default:
-    0, ``steps // 2``, ``steps``). ``batch_size = 1`` is the per-example noise; 32 is a mini-batch."""
+    0, ``steps // 2``, ``steps``). ``batch_size = 1`` is the per-example noise; 32 is a
+    mini-batch."""
     steps = check_count("steps", steps, minimum=0)
     batches = check_count("batches", batches, minimum=50)
     batch_sizes = [check_count("batch_size", b) for b in batch_sizes]
@@ -517,7 +521,8 @@ def paper_observation(results: dict[str, dict]) -> dict:
                      "mlp_heavier_than_gaussian": mlp[key].heavier_than_gaussian,
                      "reproduces": attention[key].heavier_than_gaussian
                      and not mlp[key].heavier_than_gaussian})
-    return {"rows": rows, "reproduces_at_init": all(r["reproduces"] for r in rows if r["step"] == 0)}
+    return {"rows": rows,
+            "reproduces_at_init": all(r["reproduces"] for r in rows if r["step"] == 0)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -558,7 +563,8 @@ def plot_noise_norm_reference(reference: dict, name: str = "fig1_noise_norm_refe
     tail = np.geomspace(np.quantile(stable, 0.5), stable.max(), 100)
     axes[1, 1].loglog(tail, reference["stable_tail_coefficient"] * tail ** (-alpha), "k--",
                       label=f"predicted d*2c_alpha*(x sqrt d)^-{alpha:g}")
-    hill_g, hill_s = reference["gaussian_hill"]["tail_index"], reference["stable_hill"]["tail_index"]
+    hill_g = reference["gaussian_hill"]["tail_index"]
+    hill_s = reference["stable_hill"]["tail_index"]
     axes[1, 0].set_title(f"Hill index of norms: {hill_g:.1f}")
     axes[1, 1].set_title(f"Hill index of norms: {hill_s:.2f} (true {alpha:g})")
     for ax in axes[1]:
@@ -574,7 +580,7 @@ def plot_variance_paths(result: dict, name: str = "fig1_variance_vs_samples"):
     sizes = result["sizes"]
     laws = result["laws"]
     fig, axes = new_figure(len(laws), 1)
-    for ax, (law_name, entry) in zip(axes[0], laws.items()):
+    for ax, (law_name, entry) in zip(axes[0], laws.items(), strict=True):
         for index, path in enumerate(entry["paths"]):
             ax.plot(sizes, path, color="C0", alpha=0.5, linewidth=0.8,
                     label="simulated paths" if index == 0 else None)
@@ -632,7 +638,7 @@ def plot_validation(rows: list[dict], name: str = "tail_index_validation"):
     methods = list(dict.fromkeys((r["estimator"], r["input"]) for r in rows))
     laws = list(dict.fromkeys(r["law"] for r in rows))
     fig, axes = new_figure(len(methods), 1, figsize=(3.4 * len(methods), 3.8))
-    for ax, method in zip(axes[0], methods):
+    for ax, method in zip(axes[0], methods, strict=True):
         for color, law in enumerate(laws):
             sub = [r for r in rows if (r["estimator"], r["input"]) == method and r["law"] == law]
             n = np.array([r["n"] for r in sub], dtype=float)

@@ -32,15 +32,15 @@ Known failures this module makes visible, each measured in :func:`validation_tab
    (:class:`FiniteVarianceSuspectedWarning`) when an estimate below 2 meets data whose variance
    looks finite by the diagnostic of :func:`finite_variance_diagnostic`.
 2. Applied to noise *norms* as scalars (positive numbers with a finite mean), as the text of
-   Appendix H of Zhang et al. describes (it notes the symmetry assumption is violated), the block sums grow like ``K1 * mean`` and the estimate tends to **1 whatever the
-   law**. :func:`mohammadi` therefore refuses one-signed data unless ``symmetrize=True``, which
+   Appendix H of Zhang et al. describes (it notes the symmetry assumption is violated), the
+   block sums grow like ``K1 * mean`` and the estimate tends to **1 whatever the law**.
+   :func:`mohammadi` therefore refuses one-signed data unless ``symmetrize=True``, which
    multiplies each sample by an independent random sign (same tail index, symmetric law), or
    ``allow_one_signed=True`` to reproduce the failure on purpose.
 3. A sample size without a suitable factorisation (a prime ``n``) breaks ``n = K1 * K2``: a
    search for a divisor of ``n`` (our recollection of Simsekli et al.'s public code, not checked
-   here) finds none. Here ``K1 = floor(sqrt(n))`` by
-   default, ``K2 = n // K1``, and the last ``n - K1 * K2 < K1`` samples are dropped (documented in the
-   result's ``n_used``).
+   here) finds none. Here ``K1 = floor(sqrt(n))`` by default, ``K2 = n // K1``, and the last
+   ``n - K1 * K2 < K1`` samples are dropped (documented in the result's ``n_used``).
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ class TailIndexEstimate:
 
     def as_dict(self) -> dict:
         return {"estimator": self.estimator, "tail_index": self.tail_index, "n_used": self.n_used,
-                    "k": self.k, "ci_low": self.ci_low, "ci_high": self.ci_high, "standard_error": self.standard_error}
+                "k": self.k, "ci_low": self.ci_low, "ci_high": self.ci_high,
+                "standard_error": self.standard_error}
 
 
 @dataclass(frozen=True)
@@ -198,14 +199,16 @@ def finite_variance_diagnostic(samples, *, confidence: float = 0.99) -> FiniteVa
 
 
 def mohammadi_block_size(n: int) -> int:
-    """Default ``K1 = floor(sqrt(n))``; with ``K2 = n // K1`` blocks, ``n - K1*K2 < K1`` are dropped."""
+    """Default ``K1 = floor(sqrt(n))``; with ``K2 = n // K1`` blocks, ``n - K1*K2 < K1`` are
+    dropped."""
     return max(2, math.isqrt(n))
 
 
 def mohammadi(samples, block_size: int | None = None, *, symmetrize: bool = False,
               allow_one_signed: bool = False, rng: np.random.Generator | None = None,
               warn: bool = True) -> TailIndexEstimate:
-    """Mohammadi et al. (2015) estimator as used by Simsekli et al. (2019); see the module docstring.
+    """Mohammadi et al. (2015) estimator as used by Simsekli et al. (2019); see the module
+    docstring.
 
     ``samples``: 1-D scalars or 2-D ``(n, d)`` vectors (then ``|.|`` is the Euclidean norm of the
     vectors and of the block sums). ``block_size`` is ``K1`` (default ``floor(sqrt(n))``); any ``n``
@@ -343,9 +346,9 @@ def mohammadi_finite_variance_limit(law: ReferenceLaw, block_size: int) -> float
 
     Derived here (not in the papers): for large ``K1`` the block sum is ``~ N(0, K1 sigma^2)``, so
     ``E log|Y| - E log|X| = (1/2) log K1 + c`` with ``c = (1/2) log sigma^2 + E log|Z| - E log|X|``,
-    and ``alpha_hat -> 1 / (1/2 + c / log K1)``. For a Student-t(3), ``c = 0.365 > 0``: the estimate
-    is *below* 2 and approaches 2 only like ``1/log K1`` (``1.73`` at ``K1 = 100``). ``nan`` for a law
-    with infinite variance.
+    and ``alpha_hat -> 1 / (1/2 + c / log K1)``. For a Student-t(3), ``c = 0.365 > 0``: the
+    estimate is *below* 2 and approaches 2 only like ``1/log K1`` (``1.73`` at ``K1 = 100``).
+    ``nan`` for a law with infinite variance.
     """
     variance = law.variance
     if not math.isfinite(variance):
@@ -408,7 +411,7 @@ def validation_table(sizes=(1000, 10000), replicas: int = 10, dimension: int = 1
     root = np.random.SeedSequence(seed)
     cells = [(law, n) for law in laws for n in sizes]
     children = root.spawn(len(cells))
-    for (law, n), child in zip(cells, children):
+    for (law, n), child in zip(cells, children, strict=True):
         estimates: dict[tuple[str, str], list[float]] = {m: [] for m in methods}
         warned: dict[tuple[str, str], int] = {m: 0 for m in methods}
         for replica_seed in child.spawn(replicas):
@@ -428,7 +431,8 @@ def validation_table(sizes=(1000, 10000), replicas: int = 10, dimension: int = 1
             target = law.stable_index if method == "mohammadi" else law.tail_index
             predicted = target
             if method == "mohammadi" and view == "pooled" and math.isfinite(law.variance):
-                predicted = mohammadi_finite_variance_limit(law, mohammadi_block_size(n * dimension))
+                predicted = mohammadi_finite_variance_limit(
+                    law, mohammadi_block_size(n * dimension))
             finite = values[np.isfinite(values)]
             rows.append({
                 "law": law.name, "true_index": law.tail_index, "target": target, "n": n,

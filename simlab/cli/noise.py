@@ -27,7 +27,8 @@ BUDGETS = {
               "variance_paths": 4, "growth_samples": 1000, "growth_replicas": 500,
               "norm_samples": 10000, "steps": 600, "batches": 400},
     "smoke": {"sizes": (300,), "replicas": 2, "variance_samples": 10**4, "variance_paths": 2,
-              "growth_samples": 100, "growth_replicas": 50, "norm_samples": 1000, "steps": 0, "batches": 60},
+              "growth_samples": 100, "growth_replicas": 50, "norm_samples": 1000, "steps": 0,
+              "batches": 60},
 }
 
 
@@ -121,7 +122,8 @@ def render(result) -> str:
              "", ("Tail-index estimators on laws with a known index "
              f"({result['settings']['replicas']} replicas; vectors of dimension 10):"),
              (f"{'law':13s} {'index':>5s} {'n':>7s} {'estimator':9s} {'input':16s} {'target':>6s} "
-             f"{'mean':>7s} {'spread':>7s} {'median':>7s} {'predicted':>9s} {'<2':>5s} {'warned':>6s}")]
+             f"{'mean':>7s} {'spread':>7s} {'median':>7s} {'predicted':>9s} {'<2':>5s} "
+             f"{'warned':>6s}")]
     for r in result["validation"]:
         lines.append(
             f"{r['law']:13s} {_fmt(r['true_index']):>5s} {r['n']:7d} {r['estimator']:9s} "
