@@ -35,16 +35,16 @@ Design decisions, each measured (see DESIGN.md and ``bench/engine.py``):
 - The Pareto draws of one step are padded to a multiple of the vector width (no scalar
   remainder loop), ``fast_log2``/``fast_exp2`` avoid the 64-bit integer/float conversions AVX2
   lacks and evaluate their polynomials by Estrin's scheme (the draw loop was latency-bound,
-  llvm-mca), and :func:`pareto_variates` runs in three passes: together about 2x on the RNG
-  floor at d = 10.
+  llvm-mca), and :func:`pareto_variates` runs in three passes: together the RNG floor of
+  ``bench/engine.py`` went from 90-108 to 238-299 million variates/s at d = 10 on 2 cores.
 - The driver is serial and ``nogil``; :func:`simlab.engine.simulate` runs blocks of replicas on
   a thread pool. The hot step calls as few functions as possible: LLVM does not inline numba's
   already-optimised functions into the driver (each call passes every array as seven scalars),
-  so ``norm2``, ``clip_global_inplace`` and ``pareto_variates`` are inlined by numba
-  (``inline="always"``: 5-10% per step, no measurable compile cost; inlining
-  ``separable_gradient`` too gave another 5% for 2.3 s more compile, not taken). The driver's
-  optional parts (adaptive methods, general noise laws, the zero chain) are pruned at compile
-  time when unused.
+  so ``norm2``, ``clip_global_inplace``, ``pareto_variates`` and ``add_pareto_noise`` are
+  inlined by numba (``inline="always"``: 3-9% per step, no measurable compile cost;
+  inlining ``separable_gradient`` too gave another 5% for 2.3 s more compile, not taken). The
+  driver's optional parts (adaptive methods, general noise laws, the zero chain) are pruned at
+  compile time when unused (:func:`driver_flags`).
 """
 
 from __future__ import annotations
@@ -194,8 +194,8 @@ def fast_log2(x):
     ``s = (m - 1)/(m + 1)``, ``|s| <= 0.1716``, summed to ``s**23`` (truncation < 1e-17).
     The exponent becomes a float through the bits of ``2**52 + e`` (integer-to-float conversion
     of 64-bit lanes does not vectorise on AVX2), and the polynomial in ``s**2`` is evaluated by
-    Estrin's scheme (a dependency chain of 4 FMAs instead of Horner's 11; the loop is
-    latency-bound, measured with llvm-mca and ``bench/engine.py``).
+    Estrin's scheme (a dependency chain of 4 FMAs instead of Horner's 11: the draw loop was
+    latency-bound, by llvm-mca).
     """
     bits = float_to_bits(x)
     exponent = bits_to_float((bits >> _S52) | _EXPONENT_MAGIC) - _TWO52_PLUS_BIAS
@@ -227,9 +227,9 @@ def fast_exp2(y):
 
     ``y = n + r`` with ``n`` the nearest integer (rounded by adding 1.5 * 2**52, which also
     leaves ``n`` in the low bits: no float-to-integer conversion, which does not vectorise on
-    AVX2) and ``|r| <= 1/2``; ``2**r = exp(r ln 2)`` by its Taylor series to degree 13
-    (truncation < 2e-16), evaluated by Estrin's scheme; ``2**n`` is built from the exponent
-    bits.
+    AVX2) and ``|r| <= 1/2``; ``2**r = exp(r ln 2)`` by its Taylor series to degree 13 (the
+    first omitted term, ``(ln 2 / 2)**14 / 14!``, is 4e-18), evaluated by Estrin's scheme;
+    ``2**n`` is built from the exponent bits.
     """
     y = min(max(y, -1022.0), 1024.0)
     shifted = y + _ROUND_MAGIC
@@ -511,6 +511,17 @@ def pareto_variates(power, key, counter, buffer):
     return counter + np.uint64(buffer.size)
 
 
+@njit(inline="always", **_jit)
+def add_pareto_noise(power, scales, step_scale, key, counter, g, buffer):
+    """Coordinate-wise symmetric Pareto noise: ``g[i] += scales[i] * step_scale * X_i`` with
+    the X_i of :func:`pareto_variates` (``power = -1/a``); returns the next counter. Inlined
+    into the driver, which calls it directly (no call on the hot path)."""
+    counter = pareto_variates(power, key, counter, buffer)
+    for i in range(g.size):
+        g[i] += buffer[i] * scales[i] * step_scale
+    return counter
+
+
 @njit(**_jit)
 def add_noise(law, geometry, lp, scales, step_scale, key, counter, x, g, buffer):
     """Add one noise vector, drawn at the query point ``x``, to ``g`` in place; returns the next
@@ -519,11 +530,12 @@ def add_noise(law, geometry, lp, scales, step_scale, key, counter, x, g, buffer)
     Coordinate geometry (Assumption 2): coordinate i is ``scales[i]`` times an independent draw.
     Isotropic geometry (Assumptions 1 and 4): a uniform direction (a normalised Gaussian vector)
     times ``scales[0]`` times the absolute value of one draw, so ``E||xi||^a = scale^a E|X|^a``.
-    The Pareto coordinate loop is written out so it vectorises, and draws
-    :func:`padded_length` ``(d)`` variates into ``buffer`` (the first d are used): a loop whose
-    trip count is a multiple of the vector width has no scalar remainder, which at d = 10 cost
-    as much as the two vector iterations (measured with ``bench/engine.py``). The stream
-    advances by the padded count, so no word is used twice.
+    Coordinate-wise Pareto noise (:func:`add_pareto_noise`) draws ``buffer.size`` =
+    :func:`padded_length` ``(d)`` variates, of which the first d are used: a loop whose trip
+    count is a multiple of the vector width has no scalar remainder, and at d = 10 that
+    remainder cost nearly as much as the two vector iterations (one thread: 94 million
+    variates/s at d = 10 against 139 at d = 16). The stream advances by the padded count, so
+    no word is used twice.
 
     The zero-chain oracle (``ZERO_CHAIN_ORACLE``, Appendix G) depends on ``x`` and ignores the
     geometry: one uniform u gives z = 1{u <= p}, and coordinate j = prog_{1/4}(x/lambda) + 1
@@ -539,10 +551,7 @@ def add_noise(law, geometry, lp, scales, step_scale, key, counter, x, g, buffer)
         return counter + _ONE
     if geometry == COORDINATE:
         if law == PARETO:
-            counter = pareto_variates(-1.0 / lp[0], key, counter, buffer)
-            for i in range(d):
-                g[i] += buffer[i] * scales[i] * step_scale
-            return counter
+            return add_pareto_noise(-1.0 / lp[0], scales, step_scale, key, counter, g, buffer)
         for i in range(d):
             value, counter = draw_scalar(law, lp, key, counter)
             g[i] += value * scales[i] * step_scale
@@ -871,7 +880,7 @@ def adaptive_update(algorithm, ap, x, g, step_size, threshold, state, k):
     It first clips its input gradient globally at ``threshold`` when ``ap[AP_CLIP_INPUT]`` is
     set (the clipped AdaGrad/Adam-Norm of Chezhegov et al. 2024), then takes
     :func:`adaptive_step`. The stateless methods (SGD, GClip, CClip, NSGD) are stepped in the
-    driver itself: one function call fewer per step on the hot path (measured: 0.71-0.80 of
+    driver itself: one function call fewer per step on the hot path (measured: 0.71-0.88 of
     the time per step, A/B in one process).
     """
     clipped = False
@@ -925,6 +934,14 @@ def driver_progress(zero_chain, problem, pp, x):
     return prog_scaled(x, pp[PP_CHAIN_SCALE], 1.0) if problem == ZERO_CHAIN else math.nan
 
 
+def driver_flags(algorithm, law, geometry, problem):
+    """``(adaptive, general_noise, zero_chain)`` for :func:`run`, derived from the codes: the
+    only place that decides them, so a flag never disagrees with its code."""
+    return (True if algorithm >= ADAM else None,
+            None if law == PARETO and geometry == COORDINATE else True,
+            True if problem == ZERO_CHAIN else None)
+
+
 @njit(nogil=True, **_jit)
 def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise_scales,
         problem, pp, parr, law, geometry, lp, scales,
@@ -946,12 +963,13 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
 
     Optional parts, each compiled only when its flag is True (None prunes it): ``adaptive``
     (algorithm codes >= ADAM, :func:`adaptive_update`), ``general_noise`` (every noise but
-    coordinate-wise Pareto, which the driver draws itself: :func:`add_noise`) and
-    ``zero_chain`` (the zero-chain problem). :func:`simlab.engine.simulate` sets them.
+    coordinate-wise Pareto, which goes through :func:`add_pareto_noise`; the others through
+    :func:`add_noise`) and ``zero_chain`` (the zero-chain problem). Pass
+    :func:`driver_flags` of the codes.
 
     Serial and ``nogil``: :func:`simlab.engine.simulate` runs blocks of replicas on a thread
-    pool. Measured against ``prange``: the parfor machinery cost 3-6 s of the cold compile
-    (15.8 s against 18.9 s; 13.2 s against 19.0 s), for the same parallel speed-up.
+    pool. Measured against ``prange`` (first call, empty cache): the parfor machinery cost 3-6 s
+    of the cold compile (15.8 s against 18.9 s; 13.2 s against 19.0 s).
     """
     replicas = out.shape[0]
     d = x0.size
@@ -959,6 +977,7 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
     n_checkpoints = checkpoints.size
     f_star = pp[PP_F_STAR]
     minimiser = parr[PARR_MINIMISER]
+    pareto_power = -1.0 / lp[0] if general_noise is None else 0.0
     for r in range(replicas):
         key = replica_key(seed_key, replica_offset + r)
         counter = np.uint64(0)
@@ -972,18 +991,17 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
         next_checkpoint = 0
         diverged_step[r] = 0
         for k in range(1, steps + 1):
-            if zero_chain is None:  # driver_gradient, without its call on the hot path
+            # driver_gradient, written out: inlining it by numba made a step 3% slower (A/B)
+            if zero_chain is None:
                 separable_gradient(problem, pp, parr, x, g)
             else:
                 gradient(problem, pp, parr, x, g)
             if track_min_grad:
                 gn = norm2(g)
                 min_grad_sum += min(gn, gn * gn)
-            if general_noise is None:  # coordinate-wise Pareto: add_noise's branch, inline
-                counter = pareto_variates(-1.0 / lp[0], key, counter, buffer)
-                step_scale = noise_scales[k]
-                for i in range(d):
-                    g[i] += buffer[i] * scales[i] * step_scale
+            if general_noise is None:
+                counter = add_pareto_noise(pareto_power, scales, noise_scales[k], key, counter,
+                                           g, buffer)
             else:
                 counter = add_noise(law, geometry, lp, scales, noise_scales[k], key, counter, x,
                                     g, buffer)

@@ -12,7 +12,7 @@ finished blocks. A non-finite iterate is recorded, never a crash.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba
@@ -167,11 +167,7 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
     diverged_step = np.zeros(replicas, dtype=np.int64)
     final_x = np.empty((replicas, problem.dim))
     algorithm_params = algorithm.parameters()
-    # the kernel's optional parts: None leaves a part out of the compiled specialisation
-    adaptive = True if algorithm.code >= kernels.ADAM else None
-    general_noise = (None if noise.code == kernels.PARETO and geometry == kernels.COORDINATE
-                     else True)
-    zero_chain = True if code == kernels.ZERO_CHAIN else None
+    flags = kernels.driver_flags(algorithm.code, noise.code, geometry, code)
     threads = numba.get_num_threads()
     if chunk is None:  # blocks of about 2e6 replica-steps x d, at least 4 per thread
         chunk = min(2_000_000 // max(1, steps * problem.dim), -(-replicas // (4 * threads)))
@@ -184,20 +180,13 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
                     noise_scales, code, params, arrays, noise.code, geometry, law_params, scales,
                     algorithm.code, algorithm_params, algorithm.state_rows, projected,
                     algorithm.averaging, True, out[start:stop], diverged_step[start:stop],
-                    final_x[start:stop], adaptive, general_noise, zero_chain)
+                    final_x[start:stop], *flags)
 
     bar = progress(total=len(starts), desc=f"{algorithm.name} x{replicas}", unit="block",
                    disable=not show_progress or len(starts) == 1)
-    with bar:
-        if threads == 1 or len(starts) == 1:
-            for start in starts:
-                run_block(start)
-                bar.update()
-        else:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                for done in as_completed([pool.submit(run_block, start) for start in starts]):
-                    done.result()
-                    bar.update()
+    with bar, ThreadPoolExecutor(max_workers=min(threads, len(starts))) as pool:
+        for _ in pool.map(run_block, starts):
+            bar.update()
     parameters = {
         "problem": problem.name, "dim": problem.dim, "noise": noise.describe(),
         "geometry": noise.geometry, "noise_scale": noise.scale, "algorithm": algorithm.name,

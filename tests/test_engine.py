@@ -62,6 +62,12 @@ def test_pruned_fast_paths_give_the_bits_of_the_general_paths():
                     zero_chain)
         return np.concatenate([out.ravel(), final.ravel()])
 
+    assert kernels.driver_flags(algorithm.code, noise.code, GEOMETRIES[noise.geometry],
+                                code) == (None, None, None)
+    assert kernels.driver_flags(kernels.ADAM, kernels.STABLE, kernels.COORDINATE,
+                                kernels.ZERO_CHAIN) == (True, True, True)
+    assert kernels.driver_flags(kernels.SGD, kernels.PARETO, kernels.ISOTROPIC,
+                                code)[1] is True  # isotropic Pareto takes the general path
     fast = run(None, None)
     assert fast.tobytes() == run(True, None).tobytes()
     assert fast.tobytes() == run(None, True).tobytes()
