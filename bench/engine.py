@@ -108,9 +108,10 @@ def _rng_floor(key, replicas, steps, dim, tail, out):
         stream = kernels.replica_key(key, r)
         counter = np.uint64(0)
         acc = np.zeros(dim)
-        buffer = np.empty(kernels.padded_length(dim))
+        buffer = np.empty(kernels.buffer_length(dim))
+        advance = kernels.padded_length(dim)
         for _ in range(steps):
-            counter = kernels.pareto_variates(power, stream, counter, buffer)
+            counter = kernels.pareto_variates(power, stream, counter, advance, buffer)
             for i in range(dim):
                 acc[i] += buffer[i]
         out[r] = acc.sum()

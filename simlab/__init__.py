@@ -12,7 +12,7 @@ from simlab.noise import LAWS, Cauchy, Gaussian, Pareto, Stable, StudentT, TwoPo
 from simlab.problems import PROBLEMS, ConstrainedQuadratic, NonConvex, Quadratic
 from simlab.schedules import Schedule, constant, theorem2, theorem4, theorem8
 
-__version__ = "0.2.0"
+__version__ = "0.2.1"
 
 __all__ = [
     "ALGORITHMS", "LAWS", "METRICS", "PROBLEMS", "Cauchy", "ConstrainedQuadratic", "Gaussian",

@@ -32,11 +32,13 @@ Design decisions, each measured (see DESIGN.md and ``bench/engine.py``):
   multiply and add (measured: 24 -> 69 million variates/s on one thread at d = 10).
 - Uniforms are float64 built from 52 random bits in (0, 1]: the largest Pareto draw is
   ``2 ** (52 / a)``, so the tail is not capped at a practically reachable level.
-- The Pareto draws of one step are padded to a multiple of the vector width (no scalar
-  remainder loop), ``fast_log2``/``fast_exp2`` avoid the 64-bit integer/float conversions AVX2
-  lacks and evaluate their polynomials by Estrin's scheme (the draw loop was latency-bound,
-  llvm-mca), and :func:`pareto_variates` runs in three passes: together the RNG floor of
-  ``bench/engine.py`` went from 90-108 to 238-299 million variates/s at d = 10 on 2 cores.
+- The Pareto draws of one step are padded to a multiple of the host's vector width (no scalar
+  remainder loop; the stream itself advances by d rounded up to 4 on every machine),
+  ``fast_log2``/``fast_exp2`` avoid the 64-bit integer/float conversions AVX2 lacks and
+  evaluate their polynomials by Estrin's scheme (the draw loop was latency-bound, llvm-mca),
+  and :func:`pareto_variates` runs in three passes: together the RNG floor of
+  ``bench/engine.py`` went from 90-108 to 238-299 million variates/s at d = 10 on 2 cores
+  (AVX2).
 - The driver is serial and ``nogil``; :func:`simlab.engine.simulate` runs blocks of replicas on
   a thread pool. The hot step calls as few functions as possible: LLVM does not inline numba's
   already-optimised functions into the driver (each call passes every array as seven scalars),
@@ -475,21 +477,49 @@ def draw_scalar(law, lp, key, counter):
     return math.nan, counter
 
 
-VECTOR_WIDTH = 4  # float64 lanes of AVX2
+STREAM_BLOCK = 4  # the stream advances by d rounded up to a multiple of this, on every machine
+
+
+def host_vector_width() -> int:
+    """float64 lanes of the widest vectors LLVM uses here: 8 with AVX-512, else 4 (AVX2).
+
+    Only the number of variates *computed* per step depends on it, never the stream: a result
+    is the same on every machine (:func:`pareto_variates`). With ``NUMBA_CPU_NAME`` set (a
+    portable cache) the host's features are not used, so 4."""
+    from numba.core import config
+    import llvmlite.binding as llvm
+
+    if config.CPU_NAME:
+        return 4
+    return 8 if llvm.get_host_cpu_features().get("avx512f") else 4
+
+
+VECTOR_WIDTH = host_vector_width()
 
 
 @njit(**_jit)
 def padded_length(d):
-    """``d`` rounded up to a multiple of :data:`VECTOR_WIDTH` (the noise buffer's length)."""
-    return (d + VECTOR_WIDTH - 1) // VECTOR_WIDTH * VECTOR_WIDTH
+    """``d`` rounded up to a multiple of :data:`STREAM_BLOCK`: the words of the stream that one
+    step of coordinate-wise Pareto noise takes."""
+    return (d + STREAM_BLOCK - 1) // STREAM_BLOCK * STREAM_BLOCK
+
+
+@njit(**_jit)
+def buffer_length(d):
+    """The noise buffer's length: ``d`` rounded up to a multiple of :data:`VECTOR_WIDTH` and of
+    :data:`STREAM_BLOCK` (the draw loops then have no scalar remainder)."""
+    width = max(VECTOR_WIDTH, STREAM_BLOCK)
+    return (d + width - 1) // width * width
 
 
 @njit(inline="always", **_jit)
-def pareto_variates(power, key, counter, buffer):
+def pareto_variates(power, key, counter, advance, buffer):
     """Fill ``buffer`` with symmetric Pareto variates ``+-U ** power`` (``power = -1/a < 0``)
     from words ``counter, counter + 1, ...`` of stream ``key``: the sign is the word's lowest
-    bit, U its top 52 bits. Returns the next counter. ``bench/engine.py``'s RNG floor calls
-    exactly this.
+    bit, U its top 52 bits. Returns the next counter, ``counter + advance`` (``advance`` =
+    :func:`padded_length` ``(d)``; the buffer, :func:`buffer_length` ``(d)`` long, may hold
+    more: those words are computed and not used, so the stream, and every result, is the same
+    whatever the machine's vector width). ``bench/engine.py``'s RNG floor calls exactly this.
 
     Three vectorised passes over the buffer (signed uniform, then signed ``power * log2 U``,
     then ``exp2``) rather than one: each pass's dependency chain is short enough for the CPU to
@@ -508,7 +538,7 @@ def pareto_variates(power, key, counter, buffer):
     for i in range(buffer.size):
         y = buffer[i]
         buffer[i] = math.copysign(fast_exp2(abs(y)), y)
-    return counter + np.uint64(buffer.size)
+    return counter + np.uint64(advance)
 
 
 @njit(inline="always", **_jit)
@@ -516,7 +546,7 @@ def add_pareto_noise(power, scales, step_scale, key, counter, g, buffer):
     """Coordinate-wise symmetric Pareto noise: ``g[i] += scales[i] * step_scale * X_i`` with
     the X_i of :func:`pareto_variates` (``power = -1/a``); returns the next counter. Inlined
     into the driver, which calls it directly (no call on the hot path)."""
-    counter = pareto_variates(power, key, counter, buffer)
+    counter = pareto_variates(power, key, counter, padded_length(g.size), buffer)
     for i in range(g.size):
         g[i] += buffer[i] * scales[i] * step_scale
     return counter
@@ -530,12 +560,13 @@ def add_noise(law, geometry, lp, scales, step_scale, key, counter, x, g, buffer)
     Coordinate geometry (Assumption 2): coordinate i is ``scales[i]`` times an independent draw.
     Isotropic geometry (Assumptions 1 and 4): a uniform direction (a normalised Gaussian vector)
     times ``scales[0]`` times the absolute value of one draw, so ``E||xi||^a = scale^a E|X|^a``.
-    Coordinate-wise Pareto noise (:func:`add_pareto_noise`) draws ``buffer.size`` =
-    :func:`padded_length` ``(d)`` variates, of which the first d are used: a loop whose trip
-    count is a multiple of the vector width has no scalar remainder, and at d = 10 that
-    remainder cost nearly as much as the two vector iterations (one thread: 94 million
-    variates/s at d = 10 against 139 at d = 16). The stream advances by the padded count, so
-    no word is used twice.
+    Coordinate-wise Pareto noise (:func:`add_pareto_noise`) takes :func:`padded_length` ``(d)``
+    words a step (d rounded up to 4) and computes :func:`buffer_length` ``(d)`` variates (d
+    rounded up to the vector width), of which the first d are used: a loop whose trip count is
+    a multiple of the vector width has no scalar remainder (AVX2, one thread: 94 million
+    variates/s at d = 10 against 139 at d = 16; AVX-512, one thread, whole engine at d = 10:
+    112 against 146 million with the buffer padded to 16 rather than 12). No word is used twice,
+    and the stream does not depend on the machine.
 
     The zero-chain oracle (``ZERO_CHAIN_ORACLE``, Appendix G) depends on ``x`` and ignores the
     geometry: one uniform u gives z = 1{u <= p}, and coordinate j = prog_{1/4}(x/lambda) + 1
@@ -574,7 +605,7 @@ def add_noise(law, geometry, lp, scales, step_scale, key, counter, x, g, buffer)
 def sample_noise(law, geometry, lp, scales, seed_key, replica_offset, x, out):
     """Fill ``out`` (replicas x d) with noise vectors drawn at the point ``x`` (only the
     zero-chain oracle depends on it): the engine's own draws, for validation."""
-    buffer = np.empty(padded_length(out.shape[1]))
+    buffer = np.empty(buffer_length(out.shape[1]))
     for r in range(out.shape[0]):
         key = replica_key(seed_key, replica_offset + r)
         out[r, :] = 0.0
@@ -753,7 +784,8 @@ def clip_global_edge_cases(g, tau):
     if norm <= tau or norm == 0.0:
         return False
     if math.isnan(norm):
-        g[:] = math.nan
+        for i in range(g.size):
+            g[i] = math.nan
         return True
     if math.isinf(norm):
         infinite = 0
@@ -984,7 +1016,7 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
         x = x0.copy()
         x_bar = x0.copy()
         g = np.empty(d)
-        buffer = np.empty(padded_length(d))
+        buffer = np.empty(buffer_length(d))
         state = np.zeros((state_rows, d))
         clipped_steps = 0
         min_grad_sum = 0.0

@@ -103,7 +103,7 @@ def test_metric_definitions_on_a_noiseless_run():
     problem = simlab.Quadratic(dim=2, mu=1.0, L=1.0, center=1.0)
     noise = simlab.TwoPoint(p=1.0, success=0.0, failure=0.0)
     result = simlab.simulate(problem, noise, "gclip", simlab.constant(0.5), steps=3, replicas=1,
-                             checkpoints=[1, 2, 3], show_progress=False)
+                             checkpoints=[1, 2, 3], track_min_grad=True, show_progress=False)
     # x_k = 1 - 0.5^k per coordinate; f - f* = 2 * (0.5^k)^2 / 2; grad norm sqrt(2) 0.5^k
     k = np.arange(1, 4)
     np.testing.assert_allclose(result.metrics["error"][0], 0.25 ** k)
@@ -172,3 +172,55 @@ def test_fresh_compile_and_cached_code_give_the_same_bits(tmp_path):
     assert any((tmp_path / "cache").rglob("*.nbc"))  # the second process had a cache to load
     fresh, cached = np.load(tmp_path / "fresh.npy"), np.load(tmp_path / "cached.npy")
     assert fresh.tobytes() == cached.tobytes()
+
+
+def test_results_do_not_depend_on_the_machines_vector_width(tmp_path):
+    """Coordinate-wise Pareto noise computes its variates in buffers padded to the host's vector
+    width (8 lanes with AVX-512, 4 otherwise) but advances the stream by d rounded up to 4 on
+    every machine, so a run on this host and the same run compiled for a generic x86-64 CPU
+    (``NUMBA_CPU_NAME=generic``: SSE2, width 4) give the same bits. Advancing the stream by the
+    buffer's length instead would fail this on an AVX-512 host (d = 10: 16 words a step against
+    12)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from simlab import _kernels as kernels
+
+    script = (
+        "import sys, numpy as np, simlab\n"
+        "from simlab import _kernels as kernels\n"
+        "r = simlab.simulate(simlab.Quadratic(dim=10), simlab.Pareto(tail=1.5), 'gclip',"
+        " simlab.constant(0.05, 2.0), steps=200, replicas=12, seed=3, show_progress=False)\n"
+        "np.save(sys.argv[1], np.stack([r.metrics[m] for m in simlab.METRICS]))\n"
+        "print(kernels.VECTOR_WIDTH)\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"), "NUMBA_CPU_NAME": "generic",
+           "PYTHONPATH": str(Path(__file__).parents[1])}
+    width = subprocess.run([sys.executable, "-c", script, str(tmp_path / "generic.npy")],
+                           env=env, check=True, capture_output=True, text=True).stdout.split()
+    assert width == ["4"]
+    here = simlab.simulate(simlab.Quadratic(dim=10), simlab.Pareto(tail=1.5), "gclip",
+                           simlab.constant(0.05, 2.0), steps=200, replicas=12, seed=3,
+                           show_progress=False)
+    here = np.stack([here.metrics[m] for m in simlab.METRICS])
+    assert np.isfinite(here).any()
+    assert np.load(tmp_path / "generic.npy").tobytes() == here.tobytes(), kernels.VECTOR_WIDTH
+
+
+def test_min_grad_mean_is_recorded_only_when_asked_and_never_changes_the_path():
+    """``track_min_grad`` (Theorem 2's quantity, one more norm a step) is off by default: the
+    metric is then NaN and left out of the JSON document; on, it is finite, and every other
+    metric keeps its bits."""
+    args = (simlab.Quadratic(dim=10), simlab.Pareto(tail=1.5), "gclip",
+            simlab.constant(0.05, 2.0))
+    kwargs = dict(steps=100, replicas=8, seed=1, show_progress=False)
+    off = simlab.simulate(*args, **kwargs)
+    on = simlab.simulate(*args, track_min_grad=True, **kwargs)
+    assert np.all(np.isnan(off.metrics["min_grad_mean"]))
+    assert "min_grad_mean" not in off.to_dict()["metrics"]
+    assert np.all(np.isfinite(on.metrics["min_grad_mean"]))
+    for name in simlab.METRICS:
+        if name != "min_grad_mean":
+            assert on.metrics[name].tobytes() == off.metrics[name].tobytes(), name

@@ -158,12 +158,15 @@ def test_fast_pow_against_numpy():
 
 def test_pareto_variates_are_the_signed_one_pass_transform():
     """``pareto_variates`` (three vectorised passes) gives exactly +-fast_pow(U, -1/a) of the
-    word sequence, its sign the word's lowest bit, and advances the counter by the buffer's
-    length; the reference rebuilt with a wrong sign convention is caught."""
+    word sequence, its sign the word's lowest bit, and advances the counter by ``advance``
+    whatever the buffer's length (a buffer padded to a wider vector computes the next words
+    too, and does not use them); the reference rebuilt with a wrong sign convention is
+    caught."""
     key, counter = np.uint64(0x1234_5678_9ABC_DEF0), np.uint64(1000)
-    for tail in (1.05, 1.5, 3.0):
+    for tail, advance in ((1.05, 4003), (1.5, 4000), (3.0, 3995)):
         buffer = np.empty(4003)
-        assert kernels.pareto_variates(-1.0 / tail, key, counter, buffer) == counter + 4003
+        got = kernels.pareto_variates(-1.0 / tail, key, counter, np.uint64(advance), buffer)
+        assert got == counter + np.uint64(advance)
         words = [np.uint64(kernels.random_word(key, counter + np.uint64(i))) for i in range(4003)]
         magnitude = np.array([kernels.fast_pow(kernels.word_to_uniform(w), -1.0 / tail)
                               for w in words])

@@ -388,7 +388,7 @@ def theorem2_experiment(budget: Budget, seed: int = 0):
             result = simulate(problem, noise, "gclip", schedule, steps=steps,
                               replicas=budget.theorem2_replicas, x0=x0,
                               seed=cell_seed(seed, "theorem2", law, alpha), checkpoints=[steps],
-                              alpha=alpha, show_progress=False)
+                              alpha=alpha, track_min_grad=True, show_progress=False)
             values[:, j] = result.metrics["min_grad_mean"][:, -1]
         fit = analysis.bootstrap_slope(horizons, values, "mean", resamples=budget.resamples,
                                        seed=cell_seed(seed, "boot2", law, alpha, start))
