@@ -718,42 +718,6 @@ def norm2(v):
     return math.sqrt((s0 + s1) + (s2 + s3))
 
 
-@njit(**_jit)
-def robust_norm(g):
-    """||g|| without overflow or underflow of the squares: inf if an entry is inf, NaN if one is
-    NaN; when the plain sum fails, the entries are rescaled by an exact power of two first
-    (a division would not do: with ``arcp`` it becomes a multiplication by a reciprocal that
-    overflows for subnormal entries)."""
-    norm = norm2(g)
-    if norm > 0.0 and norm < math.inf:
-        return norm
-    largest = 0.0
-    for i in range(g.size):
-        if math.isnan(g[i]):
-            return math.nan
-        largest = max(largest, abs(g[i]))
-    if largest == 0.0 or largest == math.inf:
-        return largest
-    exponent = math.frexp(largest)[1]
-    total = 0.0
-    for i in range(g.size):
-        total += math.ldexp(g[i], -exponent) ** 2
-    return math.ldexp(math.sqrt(total), exponent)
-
-
-@njit(**_jit)
-def rescale_tiny(g):
-    """Multiply g by the exact power of two that brings max|g_i| to [0.5, 1); return the new
-    norm. Used where the direction g/||g|| is all that matters and ||g|| is tiny."""
-    largest = 0.0
-    for i in range(g.size):
-        largest = max(largest, abs(g[i]))
-    exponent = math.frexp(largest)[1]
-    for i in range(g.size):
-        g[i] = math.ldexp(g[i], -exponent)
-    return norm2(g)
-
-
 @njit(inline="always", **_jit)
 def clip_global_inplace(g, tau):
     """GClip (Zhang et al. 2020, eq. GClip): ``g <- min{1, tau/||g||} g``; returns True if clipped.
@@ -773,21 +737,37 @@ def clip_global_inplace(g, tau):
         for i in range(g.size):
             g[i] *= scale
         return True
-    return clip_global_edge_cases(g, tau)
+    return rescale_edge_cases(g, tau, tau)
 
 
 @njit(**_jit)
-def clip_global_edge_cases(g, tau):
-    """:func:`clip_global_inplace` when ``||g||`` is 0, tiny, infinite or NaN, or its square
-    overflows or underflows."""
-    norm = robust_norm(g)
-    if norm <= tau or norm == 0.0:
-        return False
-    if math.isnan(norm):
+def rescale_edge_cases(g, tau, threshold):
+    """``g <- tau g/||g||`` if ``||g|| > threshold`` (GClip: ``threshold = tau``; normalisation:
+    ``tau = 1``, ``threshold = 0``), when ``||g||`` is 0, tiny,
+    infinite or NaN or its square overflows or underflows: the rare cases
+    :func:`clip_global_inplace` and :func:`normalize_inplace` leave to this one function (kept
+    out of the hot step, and small: it is compiled into every kernel). Returns True if g changed.
+
+    A NaN makes the whole vector NaN; ``g = 0`` stays 0; infinite entries give the limit of the
+    rule as they grow (the infinite coordinates share the norm ``tau`` equally, with their
+    signs; the finite ones become 0); otherwise the entries are first scaled by the exact power
+    of two that brings ``max |g_i|`` to [1/2, 1), so neither the squares nor ``tau/||g||``
+    overflow or underflow (a division would not do for subnormal entries).
+    """
+    largest = 0.0
+    nan = False
+    for i in range(g.size):
+        nan = nan or math.isnan(g[i])
+        largest = max(largest, abs(g[i]))
+    if nan:
         for i in range(g.size):
             g[i] = math.nan
         return True
-    if math.isinf(norm):
+    if largest == 0.0:
+        return False
+    if largest == math.inf:
+        if threshold == math.inf:  # ||g|| = inf <= threshold: the identity
+            return False
         infinite = 0
         for i in range(g.size):
             infinite += math.isinf(g[i])
@@ -795,11 +775,16 @@ def clip_global_edge_cases(g, tau):
         for i in range(g.size):
             g[i] = math.copysign(share, g[i]) if math.isinf(g[i]) else 0.0
         return True
-    if norm < 1e-150:  # tau g/||g|| is scale-free in g: rescale exactly first
-        norm = rescale_tiny(g)
-    scale = tau / norm
+    exponent = math.frexp(largest)[1]
+    total = 0.0
     for i in range(g.size):
-        g[i] *= scale
+        total += math.ldexp(g[i], -exponent) ** 2
+    scaled_norm = math.sqrt(total)  # ||g|| / 2**exponent, in [1/2, sqrt(d)]
+    if math.ldexp(scaled_norm, exponent) <= threshold:
+        return False
+    factor = tau / scaled_norm
+    for i in range(g.size):
+        g[i] = math.ldexp(g[i], -exponent) * factor
     return True
 
 
@@ -824,16 +809,12 @@ def clip_coordinates_inplace(g, tau):
 @njit(**_jit)
 def normalize_inplace(g):
     """Normalised gradient ``g / ||g||`` with the same edge cases as GClip at tau = 1 (0 -> 0)."""
-    norm = robust_norm(g)
-    if norm == 0.0:
+    norm = norm2(g)
+    if 1e-150 <= norm < math.inf:
+        for i in range(g.size):
+            g[i] /= norm
         return
-    if not math.isfinite(norm):
-        clip_global_inplace(g, 1.0)
-        return
-    if norm < 1e-150:  # g / ||g|| is scale-free: rescale exactly first (subnormals are coarse)
-        norm = rescale_tiny(g)
-    for i in range(g.size):
-        g[i] /= norm
+    rescale_edge_cases(g, 1.0, 0.0)
 
 
 @njit(**_jit)
@@ -943,7 +924,7 @@ def distance(a, b):
 # ``if flag is None`` branch while compiling, so a part whose flag is None is never compiled:
 # GClip under Pareto noise on a quadratic compiles neither the adaptive methods, nor the zero
 # chain, nor the other noise laws (each combination of flags is one cached specialisation).
-@njit(**_jit)
+@njit(inline="always", **_jit)
 def driver_gradient(zero_chain, problem, pp, parr, x, g):
     if zero_chain is None:
         separable_gradient(problem, pp, parr, x, g)
@@ -951,14 +932,14 @@ def driver_gradient(zero_chain, problem, pp, parr, x, g):
         gradient(problem, pp, parr, x, g)
 
 
-@njit(**_jit)
+@njit(inline="always", **_jit)
 def driver_objective(zero_chain, problem, pp, parr, x):
     if zero_chain is None:
         return separable_objective(problem, pp, parr, x)
     return objective(problem, pp, parr, x)
 
 
-@njit(**_jit)
+@njit(inline="always", **_jit)
 def driver_progress(zero_chain, problem, pp, x):
     """prog_1(x/lambda) on the zero chain, NaN on every other problem."""
     if zero_chain is None:
