@@ -947,19 +947,22 @@ def driver_progress(zero_chain, problem, pp, x):
     return prog_scaled(x, pp[PP_CHAIN_SCALE], 1.0) if problem == ZERO_CHAIN else math.nan
 
 
-def driver_flags(algorithm, law, geometry, problem):
-    """``(adaptive, general_noise, zero_chain)`` for :func:`run`, derived from the codes: the
-    only place that decides them, so a flag never disagrees with its code."""
+def driver_flags(algorithm, law, geometry, problem, projected=False, averaging=False):
+    """``(adaptive, general_noise, zero_chain, extras)`` for :func:`run`, derived from the codes
+    and the algorithm's ``projected``/``averaging``: the only place that decides them, so a
+    flag never disagrees with what it prunes."""
     return (True if algorithm >= ADAM else None,
             None if law == PARETO and geometry == COORDINATE else True,
-            True if problem == ZERO_CHAIN else None)
+            True if problem == ZERO_CHAIN else None,
+            True if algorithm in (CCLIP, NSGD) or projected or averaging else None)
 
 
 @njit(nogil=True, **_jit)
 def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise_scales,
         problem, pp, parr, law, geometry, lp, scales,
         algorithm, ap, state_rows, projected, averaging, track_min_grad,
-        out, diverged_step, final_x, adaptive=None, general_noise=None, zero_chain=None):
+        out, diverged_step, final_x, adaptive=None, general_noise=None, zero_chain=None,
+        extras=None):
     """Run ``out.shape[0]`` replicas for ``K = step_sizes.size - 1`` steps.
 
     Step k = 1..K: ``g = grad f(x_{k-1}) + noise_k`` (noise scaled by ``noise_scales[k]``),
@@ -977,8 +980,9 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
     Optional parts, each compiled only when its flag is True (None prunes it): ``adaptive``
     (algorithm codes >= ADAM, :func:`adaptive_update`), ``general_noise`` (every noise but
     coordinate-wise Pareto, which goes through :func:`add_pareto_noise`; the others through
-    :func:`add_noise`) and ``zero_chain`` (the zero-chain problem). Pass
-    :func:`driver_flags` of the codes.
+    :func:`add_noise`), ``zero_chain`` (the zero-chain problem) and ``extras`` (CClip, NSGD,
+    the projection and the averaged iterate: SGD and GClip, the common case, compile none of
+    them; ``projected`` and ``averaging`` take effect only with it). Pass :func:`driver_flags`.
 
     Serial and ``nogil``: :func:`simlab.engine.simulate` runs blocks of replicas on a thread
     pool. Measured against ``prange`` (first call, empty cache): the parfor machinery cost 3-6 s
@@ -1018,7 +1022,7 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
             else:
                 counter = add_noise(law, geometry, lp, scales, noise_scales[k], key, counter, x,
                                     g, buffer)
-            if averaging:
+            if extras is not None and averaging:
                 weight = 2.0 / (k + 1.0)
                 for i in range(d):
                     x_bar[i] += weight * (x[i] - x_bar[i])
@@ -1028,13 +1032,14 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
             else:  # x <- x - eta_k direction(g): SGD, GClip, CClip, NSGD
                 if algorithm == GCLIP:
                     clipped_steps += clip_global_inplace(g, thresholds[k])
-                elif algorithm == CCLIP:
-                    clipped_steps += clip_coordinates_inplace(g, thresholds[k])
-                elif algorithm == NSGD:
-                    normalize_inplace(g)
+                elif extras is not None:
+                    if algorithm == CCLIP:
+                        clipped_steps += clip_coordinates_inplace(g, thresholds[k])
+                    elif algorithm == NSGD:
+                        normalize_inplace(g)
                 for i in range(d):
                     x[i] -= step_sizes[k] * g[i]
-            if projected:
+            if extras is not None and projected:
                 project(pp, x)
             finite = all_finite(x)
             if k == checkpoints[next_checkpoint] or not finite:
@@ -1048,14 +1053,16 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
                         driver_gradient(zero_chain, problem, pp, parr, x, g)
                         out[r, 1, c] = norm2(g)
                         out[r, 2, c] = (driver_objective(zero_chain, problem, pp, parr, x_bar)
-                                        - f_star if averaging else math.nan)
+                                        - f_star if extras is not None and averaging
+                                        else math.nan)
                         out[r, 4, c] = min_grad_sum / k if track_min_grad else math.nan
                         out[r, 5, c] = distance(x, minimiser)
                         out[r, 6, c] = driver_progress(zero_chain, problem, pp, x)
                     else:
                         out[r, 0, c] = math.inf
                         out[r, 1, c] = math.inf
-                        out[r, 2, c] = math.inf if averaging else math.nan
+                        out[r, 2, c] = (math.inf if extras is not None and averaging
+                                        else math.nan)
                         out[r, 4, c] = math.inf if track_min_grad else math.nan
                         out[r, 5, c] = math.inf
                         out[r, 6, c] = math.nan

@@ -171,7 +171,8 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
     diverged_step = np.zeros(replicas, dtype=np.int64)
     final_x = np.empty((replicas, problem.dim))
     algorithm_params = algorithm.parameters()
-    flags = kernels.driver_flags(algorithm.code, noise.code, geometry, code)
+    flags = kernels.driver_flags(algorithm.code, noise.code, geometry, code, projected,
+                                 algorithm.averaging)
     threads = numba.get_num_threads()
     if chunk is None:  # blocks of about 2e6 replica-steps x d, at least 4 per thread
         chunk = min(2_000_000 // max(1, steps * problem.dim), -(-replicas // (4 * threads)))

@@ -50,7 +50,7 @@ def test_pruned_fast_paths_give_the_bits_of_the_general_paths():
     schedule, steps, replicas = simlab.constant(0.05, 2.0), 200, 6
     checkpoints = simlab.log_checkpoints(steps)
 
-    def run(general_noise, zero_chain, key=5):
+    def run(general_noise, zero_chain, key=5, extras=None):
         out = np.empty((replicas, len(simlab.METRICS), checkpoints.size))
         final = np.empty((replicas, problem.dim))
         kernels.run(problem.initial_point(), np.uint64(key), 0, checkpoints,
@@ -59,18 +59,25 @@ def test_pruned_fast_paths_give_the_bits_of_the_general_paths():
                     noise.parameters(), np.full(problem.dim, noise.scale), algorithm.code,
                     algorithm.parameters(), algorithm.state_rows, False, algorithm.averaging,
                     True, out, np.zeros(replicas, dtype=np.int64), final, None, general_noise,
-                    zero_chain)
+                    zero_chain, extras)
         return np.concatenate([out.ravel(), final.ravel()])
 
     assert kernels.driver_flags(algorithm.code, noise.code, GEOMETRIES[noise.geometry],
-                                code) == (None, None, None)
+                                code) == (None, None, None, None)
     assert kernels.driver_flags(kernels.ADAM, kernels.STABLE, kernels.COORDINATE,
-                                kernels.ZERO_CHAIN) == (True, True, True)
+                                kernels.ZERO_CHAIN) == (True, True, True, None)
+    assert kernels.driver_flags(kernels.NSGD, kernels.PARETO, kernels.COORDINATE,
+                                code) == (None, None, None, True)
+    assert kernels.driver_flags(kernels.CCLIP, kernels.PARETO, kernels.COORDINATE,
+                                code)[3] is True
+    assert kernels.driver_flags(kernels.GCLIP, kernels.PARETO, kernels.COORDINATE, code,
+                                projected=True, averaging=True)[3] is True
     assert kernels.driver_flags(kernels.SGD, kernels.PARETO, kernels.ISOTROPIC,
                                 code)[1] is True  # isotropic Pareto takes the general path
     fast = run(None, None)
     assert fast.tobytes() == run(True, None).tobytes()
     assert fast.tobytes() == run(None, True).tobytes()
+    assert fast.tobytes() == run(None, None, extras=True).tobytes()
     assert fast.tobytes() != run(True, None, key=6).tobytes()
 
 
