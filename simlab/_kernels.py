@@ -1010,7 +1010,11 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
         for k in range(1, steps + 1):
             # driver_gradient, written out: inlining it by numba made a step 3% slower (A/B)
             if zero_chain is None:
-                separable_gradient(problem, pp, parr, x, g)
+                if problem == QUADRATIC:  # separable_gradient's, without the call: 8% a step
+                    for i in range(d):
+                        g[i] = parr[PARR_CURVATURE, i] * (x[i] - parr[PARR_CENTER, i])
+                else:
+                    separable_gradient(problem, pp, parr, x, g)
             else:
                 gradient(problem, pp, parr, x, g)
             if track_min_grad:
