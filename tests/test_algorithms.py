@@ -83,6 +83,19 @@ def test_overflowing_finite_norm_is_clipped_correctly():
     np.testing.assert_allclose(simlab.clip_global(g, 1.0), [2 ** -0.5, 2 ** -0.5])
 
 
+def test_rare_cases_share_one_rule():
+    """GClip and NSGD leave ||g|| = 0, tiny, infinite or NaN to ``rescale_edge_cases``: tau = inf
+    is the identity even with infinite entries; subnormal vectors keep their direction (scaled
+    by an exact power of two first); NSGD gives the limit direction of infinite entries."""
+    g = np.array([np.inf, 2.0, -np.inf])
+    np.testing.assert_array_equal(simlab.clip_global(g, np.inf), g)
+    tiny = np.array([3e-320, -4e-320])  # subnormal: the plain norm loses digits
+    np.testing.assert_allclose(simlab.normalize(tiny), [0.6, -0.8], rtol=1e-3)
+    np.testing.assert_allclose(simlab.clip_global(tiny, 1e-321), [6e-322, -8e-322], rtol=0.05)
+    np.testing.assert_array_equal(simlab.clip_global(tiny, 1.0), tiny)  # below tau: unchanged
+    np.testing.assert_allclose(simlab.normalize([1e300, 1e300]), [2 ** -0.5, 2 ** -0.5])
+
+
 def test_threshold_edges():
     np.testing.assert_array_equal(simlab.clip_global([3.0, 4.0], 0.0), [0.0, 0.0])
     np.testing.assert_array_equal(simlab.clip_global([3.0, 4.0], np.inf), [3.0, 4.0])
