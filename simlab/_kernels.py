@@ -934,15 +934,36 @@ def distance(a, b):
 # GClip under Pareto noise on a quadratic compiles neither the adaptive methods, nor the zero
 # chain, nor the other noise laws (each combination of flags is one cached specialisation).
 @njit(inline="always", **_jit)
-def driver_gradient(zero_chain, problem, pp, parr, x, g):
-    if zero_chain is None:
+def quadratic_gradient(parr, x, g):
+    """:func:`separable_gradient` of the quadratic (the same expression, so the same bits)."""
+    for i in range(x.size):
+        g[i] = parr[PARR_CURVATURE, i] * (x[i] - parr[PARR_CENTER, i])
+
+
+@njit(inline="always", **_jit)
+def quadratic_objective(parr, x):
+    """:func:`separable_objective` of the quadratic (the same sum in the same order)."""
+    total = 0.0
+    for i in range(x.size):
+        delta = x[i] - parr[PARR_CENTER, i]
+        total += 0.5 * parr[PARR_CURVATURE, i] * delta * delta
+    return total
+
+
+@njit(inline="always", **_jit)
+def driver_gradient(general_problem, zero_chain, problem, pp, parr, x, g):
+    if general_problem is None:
+        quadratic_gradient(parr, x, g)
+    elif zero_chain is None:
         separable_gradient(problem, pp, parr, x, g)
     else:
         gradient(problem, pp, parr, x, g)
 
 
 @njit(inline="always", **_jit)
-def driver_objective(zero_chain, problem, pp, parr, x):
+def driver_objective(general_problem, zero_chain, problem, pp, parr, x):
+    if general_problem is None:
+        return quadratic_objective(parr, x)
     if zero_chain is None:
         return separable_objective(problem, pp, parr, x)
     return objective(problem, pp, parr, x)
@@ -957,13 +978,14 @@ def driver_progress(zero_chain, problem, pp, x):
 
 
 def driver_flags(algorithm, law, geometry, problem, projected=False, averaging=False):
-    """``(adaptive, general_noise, zero_chain, extras)`` for :func:`run`, derived from the codes
-    and the algorithm's ``projected``/``averaging``: the only place that decides them, so a
-    flag never disagrees with what it prunes."""
+    """``(adaptive, general_noise, zero_chain, extras, general_problem)`` for :func:`run`,
+    derived from the codes and the algorithm's ``projected``/``averaging``: the only place that
+    decides them, so a flag never disagrees with what it prunes."""
     return (True if algorithm >= ADAM else None,
             None if law == PARETO and geometry == COORDINATE else True,
             True if problem == ZERO_CHAIN else None,
-            True if algorithm in (CCLIP, NSGD) or projected or averaging else None)
+            True if algorithm in (CCLIP, NSGD) or projected or averaging else None,
+            None if problem == QUADRATIC else True)
 
 
 @njit(nogil=True, **_jit)
@@ -971,7 +993,7 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
         problem, pp, parr, law, geometry, lp, scales,
         algorithm, ap, state_rows, projected, averaging, track_min_grad,
         out, diverged_step, final_x, adaptive=None, general_noise=None, zero_chain=None,
-        extras=None):
+        extras=None, general_problem=True):
     """Run ``out.shape[0]`` replicas for ``K = step_sizes.size - 1`` steps.
 
     Step k = 1..K: ``g = grad f(x_{k-1}) + noise_k`` (noise scaled by ``noise_scales[k]``),
@@ -989,9 +1011,11 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
     Optional parts, each compiled only when its flag is True (None prunes it): ``adaptive``
     (algorithm codes >= ADAM, :func:`adaptive_update`), ``general_noise`` (every noise but
     coordinate-wise Pareto, which goes through :func:`add_pareto_noise`; the others through
-    :func:`add_noise`), ``zero_chain`` (the zero-chain problem) and ``extras`` (CClip, NSGD,
+    :func:`add_noise`), ``zero_chain`` (the zero-chain problem), ``extras`` (CClip, NSGD,
     the projection and the averaged iterate: SGD and GClip, the common case, compile none of
-    them; ``projected`` and ``averaging`` take effect only with it). Pass :func:`driver_flags`.
+    them; ``projected`` and ``averaging`` take effect only with it) and ``general_problem``
+    (every problem but the quadratic, whose gradient and value are written out in the driver).
+    Pass :func:`driver_flags`.
 
     Serial and ``nogil``: :func:`simlab.engine.simulate` runs blocks of replicas on a thread
     pool. Measured against ``prange`` (first call, empty cache): the parfor machinery cost 3-6 s
@@ -1017,13 +1041,13 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
         next_checkpoint = 0
         diverged_step[r] = 0
         for k in range(1, steps + 1):
-            # driver_gradient, written out: inlining it by numba made a step 3% slower (A/B)
-            if zero_chain is None:
-                if problem == QUADRATIC:  # separable_gradient's, without the call: 8% a step
-                    for i in range(d):
-                        g[i] = parr[PARR_CURVATURE, i] * (x[i] - parr[PARR_CENTER, i])
-                else:
-                    separable_gradient(problem, pp, parr, x, g)
+            # driver_gradient written out (inlining it by numba made a step slower, A/B), and the
+            # quadratic's gradient without a call (8% a step at d = 10)
+            if general_problem is None:
+                for i in range(d):
+                    g[i] = parr[PARR_CURVATURE, i] * (x[i] - parr[PARR_CENTER, i])
+            elif zero_chain is None:
+                separable_gradient(problem, pp, parr, x, g)
             else:
                 gradient(problem, pp, parr, x, g)
             if track_min_grad:
@@ -1062,10 +1086,12 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
                         not finite or k == checkpoints[next_checkpoint]):
                     c = next_checkpoint
                     if finite:
-                        out[r, 0, c] = driver_objective(zero_chain, problem, pp, parr, x) - f_star
-                        driver_gradient(zero_chain, problem, pp, parr, x, g)
+                        out[r, 0, c] = driver_objective(general_problem, zero_chain, problem,
+                                                        pp, parr, x) - f_star
+                        driver_gradient(general_problem, zero_chain, problem, pp, parr, x, g)
                         out[r, 1, c] = norm2(g)
-                        out[r, 2, c] = (driver_objective(zero_chain, problem, pp, parr, x_bar)
+                        out[r, 2, c] = (driver_objective(general_problem, zero_chain, problem,
+                                                         pp, parr, x_bar)
                                         - f_star if extras is not None and averaging
                                         else math.nan)
                         out[r, 4, c] = min_grad_sum / k if track_min_grad else math.nan

@@ -37,9 +37,10 @@ def test_replica_path_independent_of_the_replicas_beside_it_and_of_chunking():
 
 
 def test_pruned_fast_paths_give_the_bits_of_the_general_paths():
-    """The driver draws coordinate-wise Pareto noise itself and skips the zero-chain dispatch
-    when their flags are None (so the unused parts are never compiled); forcing the general
-    paths (``add_noise``, ``gradient``/``objective``) must give the same bits. A wrong fast
+    """The driver draws coordinate-wise Pareto noise itself, writes out the quadratic and skips
+    the zero-chain dispatch when their flags are None (so the unused parts are never compiled);
+    forcing the general paths (``add_noise``, ``separable_gradient``/``separable_objective``,
+    ``gradient``/``objective``) must give the same bits. A wrong fast
     path (here: the draws of another seed) is caught."""
     from simlab import _kernels as kernels
     from simlab.noise import GEOMETRIES
@@ -50,7 +51,7 @@ def test_pruned_fast_paths_give_the_bits_of_the_general_paths():
     schedule, steps, replicas = simlab.constant(0.05, 2.0), 200, 6
     checkpoints = simlab.log_checkpoints(steps)
 
-    def run(general_noise, zero_chain, key=5, extras=None):
+    def run(general_noise, zero_chain, key=5, extras=None, general_problem=None):
         out = np.empty((replicas, len(simlab.METRICS), checkpoints.size))
         final = np.empty((replicas, problem.dim))
         kernels.run(problem.initial_point(), np.uint64(key), 0, checkpoints,
@@ -59,15 +60,17 @@ def test_pruned_fast_paths_give_the_bits_of_the_general_paths():
                     noise.parameters(), np.full(problem.dim, noise.scale), algorithm.code,
                     algorithm.parameters(), algorithm.state_rows, False, algorithm.averaging,
                     True, out, np.zeros(replicas, dtype=np.int64), final, None, general_noise,
-                    zero_chain, extras)
+                    zero_chain, extras, general_problem)
         return np.concatenate([out.ravel(), final.ravel()])
 
     assert kernels.driver_flags(algorithm.code, noise.code, GEOMETRIES[noise.geometry],
-                                code) == (None, None, None, None)
+                                code) == (None, None, None, None, None)
     assert kernels.driver_flags(kernels.ADAM, kernels.STABLE, kernels.COORDINATE,
-                                kernels.ZERO_CHAIN) == (True, True, True, None)
+                                kernels.ZERO_CHAIN) == (True, True, True, None, True)
     assert kernels.driver_flags(kernels.NSGD, kernels.PARETO, kernels.COORDINATE,
-                                code) == (None, None, None, True)
+                                code) == (None, None, None, True, None)
+    assert kernels.driver_flags(kernels.SGD, kernels.PARETO, kernels.COORDINATE,
+                                kernels.NONCONVEX)[4] is True
     assert kernels.driver_flags(kernels.CCLIP, kernels.PARETO, kernels.COORDINATE,
                                 code)[3] is True
     assert kernels.driver_flags(kernels.GCLIP, kernels.PARETO, kernels.COORDINATE, code,
@@ -78,6 +81,8 @@ def test_pruned_fast_paths_give_the_bits_of_the_general_paths():
     assert fast.tobytes() == run(True, None).tobytes()
     assert fast.tobytes() == run(None, True).tobytes()
     assert fast.tobytes() == run(None, None, extras=True).tobytes()
+    assert fast.tobytes() == run(None, None, general_problem=True).tobytes()
+    assert fast.tobytes() == run(None, True, general_problem=True).tobytes()
     assert fast.tobytes() != run(True, None, key=6).tobytes()
 
 
