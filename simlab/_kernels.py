@@ -46,10 +46,11 @@ Design decisions, each measured (see DESIGN.md and ``bench/engine.py``):
   inlined by numba (``inline="always"``: 3-9% per step, no measurable compile cost;
   inlining ``separable_gradient`` too gave another 5% for 2.3 s more compile, not taken; the
   quadratic's gradient alone is written out in the step: 8%). The driver's optional parts
-  (adaptive methods, general noise laws, the zero chain, and CClip/NSGD/projection/averaging)
-  are pruned at compile time when unused (:func:`driver_flags`), and the rare clipping cases
-  share one small function (:func:`rescale_edge_cases`): the first call of GClip under Pareto
-  noise with an empty cache went from 4.0-4.7 s to 2.7 s (median of 7 cold runs; AVX-512).
+  (adaptive methods, general noise laws, the zero chain, CClip/NSGD/projection/averaging, and
+  every problem but the quadratic) are pruned at compile time when unused
+  (:func:`driver_flags`), and the rare clipping cases share one small function
+  (:func:`rescale_edge_cases`): the first call of GClip under Pareto noise on the quadratic
+  with an empty cache went from 4.0-4.7 s to 2.7 s (medians of 5 and 7 cold runs; AVX-512).
 - What is left of a step at d = 10 (one thread, AVX-512, 51-56 ns a step against 31 ns for the
   floor's 16 draws alone): the norm and the division of the clip (about 10 ns), the update
   and the finiteness check (about 5 ns each). Measured and not taken: drawing several steps'
