@@ -51,12 +51,14 @@ Design decisions, each measured (see DESIGN.md and ``bench/engine.py``):
   (:func:`driver_flags`), and the rare clipping cases share one small function
   (:func:`rescale_edge_cases`): the first call of GClip under Pareto noise on the quadratic
   with an empty cache went from 4.0-4.7 s to 2.7 s (medians of 5 and 7 cold runs; AVX-512).
-- What is left of a step at d = 10 (one thread, AVX-512, 51-56 ns a step against 31 ns for the
-  floor's 16 draws alone): the norm and the division of the clip (about 10 ns), the update
-  and the finiteness check (about 5 ns each). Measured and not taken: drawing several steps'
-  variates in one call (halves the draws' cost alone, no gain in the step), skipping the
-  per-step finiteness check (5%), and two replicas interleaved stage by stage (15-25% in a
-  stripped-down kernel, not worth a second driver).
+- GClip's factor is folded into the driver's update (:func:`clip_factor`; 53.5 against 56 ns a
+  step). What is left of a step at d = 10 (one thread, AVX-512, about 53 ns against 31 ns for
+  the floor's 16 draws alone), by removing one part at a time from a stripped-down kernel: the
+  clip's norm and division 3-11 ns, the update 5-7 ns, the finiteness check 4-5 ns. Measured
+  and not taken: drawing several steps' variates in one call (the draws alone 37 -> 18 ns, no
+  gain in the step), the gradient and the noise in one pass (no gain), skipping the per-step
+  finiteness check (5%), and two replicas interleaved stage by stage (3% beyond the folded
+  factor: not worth a second driver).
 """
 
 from __future__ import annotations
@@ -64,8 +66,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from llvmlite import binding as llvm_binding
 from llvmlite import ir
 from numba import njit, types
+from numba.core import config as numba_config
 from numba.extending import intrinsic
 
 FASTMATH: set[str] = set()  # strict IEEE: see the module docstring
@@ -496,12 +500,9 @@ def host_vector_width() -> int:
     Only the number of variates *computed* per step depends on it, never the stream: a result
     is the same on every machine (:func:`pareto_variates`). With ``NUMBA_CPU_NAME`` set (a
     portable cache) the host's features are not used, so 4."""
-    from numba.core import config
-    import llvmlite.binding as llvm
-
-    if config.CPU_NAME:
+    if numba_config.CPU_NAME:
         return 4
-    return 8 if llvm.get_host_cpu_features().get("avx512f") else 4
+    return 8 if llvm_binding.get_host_cpu_features().get("avx512f") else 4
 
 
 VECTOR_WIDTH = host_vector_width()
@@ -637,9 +638,30 @@ def objective(problem, pp, parr, x):
     return separable_objective(problem, pp, parr, x)
 
 
+@njit(inline="always", **_jit)
+def quadratic_gradient(parr, x, g):
+    """The quadratic's gradient ``h_i (x_i - c_i)``: :func:`separable_gradient` of the quadratic,
+    and the driver's own (inlined, no call on the hot path)."""
+    for i in range(x.size):
+        g[i] = parr[PARR_CURVATURE, i] * (x[i] - parr[PARR_CENTER, i])
+
+
+@njit(inline="always", **_jit)
+def quadratic_objective(parr, x):
+    """The quadratic's value ``sum_i h_i (x_i - c_i)^2 / 2`` (not minus f*):
+    :func:`separable_objective` of the quadratic."""
+    total = 0.0
+    for i in range(x.size):
+        delta = x[i] - parr[PARR_CENTER, i]
+        total += 0.5 * parr[PARR_CURVATURE, i] * delta * delta
+    return total
+
+
 @njit(**_jit)
 def separable_objective(problem, pp, parr, x):
     """:func:`objective` for every problem but the zero chain (a sum over coordinates)."""
+    if problem == QUADRATIC:
+        return quadratic_objective(parr, x)
     total = 0.0
     for i in range(x.size):
         delta = x[i] - parr[PARR_CENTER, i]
@@ -690,8 +712,7 @@ def separable_gradient(problem, pp, parr, x, g):
             g[i] = (parr[PARR_CURVATURE, i] * (x[i] - parr[PARR_CENTER, i])
                     + l1 * ((x[i] > 0.0) - (x[i] < 0.0)))
     else:
-        for i in range(x.size):
-            g[i] = parr[PARR_CURVATURE, i] * (x[i] - parr[PARR_CENTER, i])
+        quadratic_gradient(parr, x, g)
 
 
 @njit(**_jit)
@@ -944,23 +965,6 @@ def distance(a, b):
 # ``if flag is None`` branch while compiling, so a part whose flag is None is never compiled:
 # GClip under Pareto noise on a quadratic compiles neither the adaptive methods, nor the zero
 # chain, nor the other noise laws (each combination of flags is one cached specialisation).
-@njit(inline="always", **_jit)
-def quadratic_gradient(parr, x, g):
-    """:func:`separable_gradient` of the quadratic (the same expression, so the same bits)."""
-    for i in range(x.size):
-        g[i] = parr[PARR_CURVATURE, i] * (x[i] - parr[PARR_CENTER, i])
-
-
-@njit(inline="always", **_jit)
-def quadratic_objective(parr, x):
-    """:func:`separable_objective` of the quadratic (the same sum in the same order)."""
-    total = 0.0
-    for i in range(x.size):
-        delta = x[i] - parr[PARR_CENTER, i]
-        total += 0.5 * parr[PARR_CURVATURE, i] * delta * delta
-    return total
-
-
 @njit(inline="always", **_jit)
 def driver_gradient(general_problem, zero_chain, problem, pp, parr, x, g):
     if general_problem is None:
