@@ -52,13 +52,17 @@ Design decisions, each measured (see DESIGN.md and ``bench/engine.py``):
   (:func:`rescale_edge_cases`): the first call of GClip under Pareto noise on the quadratic
   with an empty cache went from 4.0-4.7 s to 2.7 s (medians of 5 and 7 cold runs; AVX-512).
 - GClip's factor is folded into the driver's update (:func:`clip_factor`; 53.5 against 56 ns a
-  step). What is left of a step at d = 10 (one thread, AVX-512, about 53 ns against 31 ns for
-  the floor's 16 draws alone), by removing one part at a time from a stripped-down kernel: the
-  clip's norm and division 3-11 ns, the update 5-7 ns, the finiteness check 4-5 ns. Measured
-  and not taken: drawing several steps' variates in one call (the draws alone 37 -> 18 ns, no
-  gain in the step), the gradient and the noise in one pass (no gain), skipping the per-step
-  finiteness check (5%), and two replicas interleaved stage by stage (3% beyond the folded
-  factor: not worth a second driver).
+  step), and the driver passes it only the norm: an inlined function taking ``g`` made numba
+  wrap every step in an atomic incref/decref of g (two calls, a memory barrier). The working
+  vectors are allocated once per call, not per replica (two threads: 351-359 -> 372-382
+  million replica-steps x d per second at d = 10, A/B). What is left of a step at d = 10 (one
+  thread, AVX-512, about 50 ns against 31 ns for the floor's 16 draws alone), by removing one
+  part at a time from a stripped-down kernel: the clip's norm and division 3-11 ns, the update
+  5-7 ns, the finiteness check 4-5 ns. Measured and not taken: drawing several steps'
+  variates in one call (the draws alone 37 -> 18 ns, no gain in the step), the gradient and
+  the noise in one pass (no gain), the finiteness check folded into the update (no gain, A/B),
+  skipping the per-step finiteness check (5%), and two replicas interleaved stage by stage (3%
+  beyond the folded factor: not worth a second driver).
 """
 
 from __future__ import annotations
@@ -750,17 +754,21 @@ def norm2(v):
 
 
 @njit(inline="always", **_jit)
-def clip_factor(g, tau):
-    """GClip's factor ``min{1, tau/||g||}`` and whether g is clipped, without touching g in the
-    common case (the driver folds the factor into its update). The rare cases (``||g||`` 0,
-    tiny, infinite or NaN, or a square that overflows or underflows) are settled in place by
-    :func:`rescale_edge_cases`, and the factor is then 1."""
-    norm = norm2(g)
-    if 1e-150 <= norm < math.inf:  # the common case, kept small so that it inlines
-        if norm <= tau:
-            return 1.0, False
-        return tau / norm, True
-    return 1.0, rescale_edge_cases(g, tau, tau)
+def ordinary_norm(norm):
+    """False when ``||g||`` is 0, tiny, infinite or NaN (or its square overflowed or
+    underflowed): the rare cases that :func:`rescale_edge_cases` settles."""
+    return 1e-150 <= norm < math.inf
+
+
+@njit(inline="always", **_jit)
+def clip_factor(norm, tau):
+    """GClip's factor ``min{1, tau/||g||}`` for an :func:`ordinary_norm`, and whether g is
+    clipped. A scalar function: the driver folds the factor into its update, and passes only
+    the norm, not g (an inlined function taking g made numba wrap each step in an atomic
+    incref/decref of g, two calls and a memory barrier: measured 1-2% a step)."""
+    if norm <= tau:
+        return 1.0, False
+    return tau / norm, True
 
 
 @njit(inline="always", **_jit)
@@ -774,8 +782,11 @@ def clip_global_inplace(g, tau):
     is the identity; ``tau = 0`` maps every g to 0. Norms whose squares overflow or underflow
     are computed by rescaling.
     """
-    factor, clipped = clip_factor(g, tau)
-    if factor != 1.0:
+    norm = norm2(g)
+    if not ordinary_norm(norm):
+        return rescale_edge_cases(g, tau, tau)
+    factor, clipped = clip_factor(norm, tau)
+    if clipped:
         for i in range(g.size):
             g[i] *= factor
     return clipped
@@ -851,7 +862,7 @@ def clip_coordinates_inplace(g, tau):
 def normalize_inplace(g):
     """Normalised gradient ``g / ||g||`` with the same edge cases as GClip at tau = 1 (0 -> 0)."""
     norm = norm2(g)
-    if 1e-150 <= norm < math.inf:
+    if ordinary_norm(norm):
         for i in range(g.size):
             g[i] /= norm
         return
@@ -1043,14 +1054,23 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
     f_star = pp[PP_F_STAR]
     minimiser = parr[PARR_MINIMISER]
     pareto_power = -1.0 / lp[0] if general_noise is None else 0.0
+    # The working vectors are allocated once per call, not per replica: fresh allocations in
+    # every replica made two threads run each other's steps 8-9% slower (51 -> 55-56 ns a
+    # step; the RNG floor: 3%), and the engine's 2-thread throughput 351-359 against 372-382
+    # (A/B, d = 10).
+    x = np.empty(d)
+    x_bar = np.empty(d)
+    g = np.empty(d)
+    buffer = np.empty(buffer_length(d))
+    state = np.empty((state_rows, d))
     for r in range(replicas):
         key = replica_key(seed_key, replica_offset + r)
         counter = np.uint64(0)
-        x = x0.copy()
-        x_bar = x0.copy()
-        g = np.empty(d)
-        buffer = np.empty(buffer_length(d))
-        state = np.zeros((state_rows, d))
+        for i in range(d):
+            x[i] = x0[i]
+            x_bar[i] = x0[i]
+            for j in range(state_rows):
+                state[j, i] = 0.0
         clipped_steps = 0
         min_grad_sum = 0.0
         next_checkpoint = 0
@@ -1083,8 +1103,12 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
             else:  # x <- x - eta_k direction(g): SGD, GClip, CClip, NSGD
                 factor = 1.0  # GClip's factor, folded into the update (one pass fewer: 4-5%)
                 if algorithm == GCLIP:
-                    factor, clipped = clip_factor(g, thresholds[k])
-                    clipped_steps += clipped
+                    norm = norm2(g)
+                    if ordinary_norm(norm):
+                        factor, clipped = clip_factor(norm, thresholds[k])
+                        clipped_steps += clipped
+                    else:  # g rescaled in place, factor 1
+                        clipped_steps += rescale_edge_cases(g, thresholds[k], thresholds[k])
                 elif extras is not None:
                     if algorithm == CCLIP:
                         clipped_steps += clip_coordinates_inplace(g, thresholds[k])

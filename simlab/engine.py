@@ -11,7 +11,9 @@ finished blocks. A non-finite iterate is recorded, never a crash.
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -28,6 +30,13 @@ from simlab.schedules import Schedule, default_schedule
 
 METRICS = kernels.METRICS
 DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
+
+
+@functools.cache
+def _pool(threads: int, pid: int) -> ThreadPoolExecutor:
+    """The threads that run the blocks, started once per process and thread count (keyed on the
+    pid, so a forked child starts its own): a new pool per call cost about 0.3 ms."""
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="simlab")
 
 
 def seed_key(seed: int) -> np.uint64:
@@ -189,8 +198,8 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
 
     bar = progress(total=len(starts), desc=f"{algorithm.name} x{replicas}", unit="block",
                    disable=not show_progress or len(starts) == 1)
-    with bar, ThreadPoolExecutor(max_workers=min(threads, len(starts))) as pool:
-        for _ in pool.map(run_block, starts):
+    with bar:
+        for _ in _pool(threads, os.getpid()).map(run_block, starts):
             bar.update()
     parameters = {
         "problem": problem.name, "dim": problem.dim, "noise": noise.describe(),

@@ -26,14 +26,26 @@ def test_bit_identical_with_one_or_two_threads():
         np.testing.assert_array_equal(one.metrics[name], two.metrics[name])
 
 
-def test_replica_path_independent_of_the_replicas_beside_it_and_of_chunking():
-    many = _run(replicas=40)
-    few = _run(replicas=5)
-    chunked = _run(replicas=40, chunk=3)
-    shifted = _run(replicas=10, replica_offset=30)
-    np.testing.assert_array_equal(few.metrics["error"], many.metrics["error"][:5])
-    np.testing.assert_array_equal(chunked.metrics["error"], many.metrics["error"])
-    np.testing.assert_array_equal(shifted.metrics["error"], many.metrics["error"][30:])
+@pytest.mark.parametrize("algorithm, problem", [
+    ("gclip", simlab.Quadratic(dim=6)),
+    ("adam", simlab.Quadratic(dim=6)),  # state vectors
+    ("proj-gclip", simlab.ConstrainedQuadratic(dim=6)),  # the averaged iterate
+])
+def test_replica_path_independent_of_the_replicas_beside_it_and_of_chunking(algorithm, problem):
+    """The kernel reuses its working vectors (iterate, average, state) from one replica to the
+    next within a call: each replica must still start afresh (chunk=1 runs each replica alone)."""
+    kwargs = dict(algorithm=algorithm, problem=problem)
+    many = _run(replicas=40, **kwargs)
+    few = _run(replicas=5, **kwargs)
+    chunked = _run(replicas=40, chunk=3, **kwargs)
+    alone = _run(replicas=40, chunk=1, **kwargs)
+    shifted = _run(replicas=10, replica_offset=30, **kwargs)
+    for name in ("error", "avg_error", "distance"):
+        np.testing.assert_array_equal(few.metrics[name], many.metrics[name][:5])
+        np.testing.assert_array_equal(chunked.metrics[name], many.metrics[name])
+        np.testing.assert_array_equal(alone.metrics[name], many.metrics[name])
+        np.testing.assert_array_equal(shifted.metrics[name], many.metrics[name][30:])
+    np.testing.assert_array_equal(alone.final_iterates, many.final_iterates)
 
 
 def test_pruned_fast_paths_give_the_bits_of_the_general_paths():
