@@ -26,6 +26,26 @@ def test_bit_identical_with_one_or_two_threads():
         np.testing.assert_array_equal(one.metrics[name], two.metrics[name])
 
 
+def _simulate_in_child(queue):
+    queue.put(_run(replicas=8).metrics["error"].tobytes())
+
+
+def test_a_forked_child_runs_on_threads_of_its_own():
+    """The engine keeps one thread pool per process; a child forked after a run gets none of the
+    parent's threads, so it must start its own pool (a pool inherited through fork would hang)."""
+    import multiprocessing
+    expected = _run(replicas=8).metrics["error"].tobytes()  # the parent's pool now exists
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_simulate_in_child, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0, "the forked child hung or failed"
+    assert queue.get(timeout=5) == expected
+
+
 @pytest.mark.parametrize("algorithm, problem", [
     ("gclip", simlab.Quadratic(dim=6)),
     ("adam", simlab.Quadratic(dim=6)),  # state vectors
