@@ -36,8 +36,8 @@ from pathlib import Path
 
 # The RNG floor runs in numba's OpenMP pool, whose idle threads otherwise spin (libgomp's default
 # wait policy) into the next measure: interleaved with the floor, the engine measured 321-325
-# M/s against 385-391 with passive waiting, and the floor itself 640-650 either way (d = 10, one
-# run each). Set before numba loads the OpenMP runtime.
+# M/s against 384-391 with passive waiting, and the floor itself 632-649 either way (d = 10,
+# three rounds each). Set before numba loads the OpenMP runtime.
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 import numba

@@ -54,8 +54,8 @@ Design decisions, each measured (see DESIGN.md and ``bench/engine.py``):
 - GClip's factor is folded into the driver's update (:func:`clip_factor`; 53.5 against 56 ns a
   step), and the driver passes it only the norm: an inlined function taking ``g`` made numba
   wrap every step in an atomic incref/decref of g (two calls, a memory barrier). The working
-  vectors are allocated once per call, not per replica (two threads: 351-359 -> 372-382
-  million replica-steps x d per second at d = 10, A/B). What is left of a step at d = 10 (one
+  vectors are allocated once per call, not per replica (with both changes, two threads at
+  d = 10: 349-359 -> 384-397 million replica-steps x d per second, three A/B pairs). What is left of a step at d = 10 (one
   thread, AVX-512, about 50 ns against 31 ns for the floor's 16 draws alone), by removing one
   part at a time from a stripped-down kernel: the clip's norm and division 3-11 ns, the update
   5-7 ns, the finiteness check 4-5 ns. Measured and not taken: drawing several steps'
@@ -1054,10 +1054,10 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
     f_star = pp[PP_F_STAR]
     minimiser = parr[PARR_MINIMISER]
     pareto_power = -1.0 / lp[0] if general_noise is None else 0.0
-    # The working vectors are allocated once per call, not per replica: fresh allocations in
-    # every replica made two threads run each other's steps 8-9% slower (51 -> 55-56 ns a
-    # step; the RNG floor: 3%), and the engine's 2-thread throughput 351-359 against 372-382
-    # (A/B, d = 10).
+    # The working vectors are allocated once per call, not per replica: with fresh allocations
+    # in every replica, two threads ran each other's steps 8-9% slower (51 -> 55-56 ns a step;
+    # the RNG floor: 3%). Allocated once (and GClip's step free of reference counting), the
+    # engine's 2-thread throughput at d = 10 went from 349-359 to 384-397 (three A/B pairs).
     x = np.empty(d)
     x_bar = np.empty(d)
     g = np.empty(d)
@@ -1076,8 +1076,9 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
         next_checkpoint = 0
         diverged_step[r] = 0
         for k in range(1, steps + 1):
-            # driver_gradient written out (inlining it by numba made a step slower, A/B); the
-            # quadratic's gradient is inlined, no call (8% a step at d = 10)
+            # driver_gradient written out: calling it (inlined by numba) made a step 1-3% slower
+            # (49.0-50.3 against 50.5-51.2 ns, three A/B pairs); the quadratic's gradient is
+            # inlined, no call (8% a step at d = 10)
             if general_problem is None:
                 quadratic_gradient(parr, x, g)
             elif zero_chain is None:
