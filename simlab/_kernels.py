@@ -54,15 +54,15 @@ Design decisions, each measured (see DESIGN.md and ``bench/engine.py``):
 - GClip's factor is folded into the driver's update (:func:`clip_factor`; 53.5 against 56 ns a
   step), and the driver passes it only the norm: an inlined function taking ``g`` made numba
   wrap every step in an atomic incref/decref of g (two calls, a memory barrier). The working
-  vectors are allocated once per call, not per replica (with both changes, two threads at
-  d = 10: 349-359 -> 384-397 million replica-steps x d per second, three A/B pairs). What is
-  left of a step at d = 10 (one thread, AVX-512, about 50 ns against 31 ns for the floor's 16 draws alone), by removing one
-  part at a time from a stripped-down kernel: the clip's norm and division 3-11 ns, the update
-  5-7 ns, the finiteness check 4-5 ns. Measured and not taken: drawing several steps'
-  variates in one call (the draws alone 37 -> 18 ns, no gain in the step), the gradient and
-  the noise in one pass (no gain), the finiteness check folded into the update (no gain, A/B),
-  skipping the per-step finiteness check (5%), and two replicas interleaved stage by stage (3%
-  beyond the folded factor: not worth a second driver).
+  vectors are allocated once per call, not per replica (with both changes, two threads at d =
+  10: 349-359 -> 384-397 million replica-steps x d per second, three A/B pairs). What is left of
+  a step at d = 10 (one thread, AVX-512, about 50 ns against 31 ns for the floor's 16 draws
+  alone), by removing one part at a time from a stripped-down kernel: the clip's norm and
+  division 3-11 ns, the update 5-7 ns, the finiteness check 4-5 ns. Measured and not taken:
+  drawing several steps' variates in one call (the draws alone 37 -> 18 ns, no gain in the
+  step), the gradient and the noise in one pass (no gain), the finiteness check folded into the
+  update (no gain, A/B), skipping the per-step finiteness check (5%), and two replicas
+  interleaved stage by stage (3% beyond the folded factor: not worth a second driver).
 """
 
 from __future__ import annotations
