@@ -7,12 +7,12 @@ schedules (:mod:`simlab.schedules`).
 """
 
 from simlab.algorithms import ALGORITHMS, clip_coordinates, clip_global, make_algorithm, normalize
-from simlab.engine import METRICS, Result, log_checkpoints, simulate
+from simlab._version import __version__
+from simlab.run.engine import log_checkpoints, simulate
+from simlab.run.result import METRICS, Result
 from simlab.noise import LAWS, Cauchy, Gaussian, Pareto, Stable, StudentT, TwoPoint, make_noise
 from simlab.problems import PROBLEMS, ConstrainedQuadratic, NonConvex, Quadratic
 from simlab.schedules import Schedule, constant, theorem2, theorem4, theorem8
-
-__version__ = "0.2.1"
 
 __all__ = [
     "ALGORITHMS", "LAWS", "METRICS", "PROBLEMS", "Cauchy", "ConstrainedQuadratic", "Gaussian",

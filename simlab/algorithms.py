@@ -58,8 +58,10 @@ class Algorithm:
         return ap
 
     def with_params(self, **params) -> Algorithm:
-        """A copy with other hyper-parameters (validated)."""
-        unknown = set(params) - {"beta1", "beta2", "eps", "moment", "b0"}
+        """A copy with other hyper-parameters (validated); ``projected``/``averaging`` make a
+        projected or averaged variant (the lower-bound runs project every method)."""
+        unknown = set(params) - {"beta1", "beta2", "eps", "moment", "b0", "projected",
+                                 "averaging"}
         if unknown:
             raise InputError(f"unknown hyper-parameter(s) for {self.name}: {sorted(unknown)}")
         return replace(self, **params)

@@ -166,12 +166,24 @@ def bootstrap_slope(x, samples: np.ndarray | Sequence[np.ndarray], statistic: st
 
 
 def verdict(predicted: float, ci_low: float, ci_high: float,
-            tolerance: float = SLOPE_TOLERANCE) -> str:
-    """"agrees" when ``predicted`` lies in the interval widened by ``tolerance``, else
-    "disagrees" (also when the interval is undefined: no evidence of agreement)."""
+            tolerance: float = SLOPE_TOLERANCE, resolution: float = SLOPE_TOLERANCE) -> str:
+    """A measured exponent's interval ``[ci_low, ci_high]`` against a predicted one, in the
+    verdict words of :mod:`simlab.finding`:
+
+    - ``fails`` when ``predicted`` lies outside the interval widened by ``tolerance`` (the log
+      factors a power fit cannot separate, :data:`SLOPE_TOLERANCE`);
+    - ``holds`` when it lies inside *and* the interval's half-width is at most ``resolution``
+      (the difference the test must be able to see: 0.05 in the exponent, or half the gap to
+      the nearest competing prediction, whichever is smaller), so the interval would have
+      excluded an exponent ``resolution + tolerance`` away;
+    - ``inconclusive`` when it lies inside an interval too wide to resolve, or the interval is
+      undefined.
+    """
     if not all(math.isfinite(v) for v in (predicted, ci_low, ci_high)):
-        return "disagrees"
-    return "agrees" if ci_low - tolerance <= predicted <= ci_high + tolerance else "disagrees"
+        return "inconclusive"
+    if not ci_low - tolerance <= predicted <= ci_high + tolerance:
+        return "fails"
+    return "holds" if (ci_high - ci_low) / 2 <= resolution else "inconclusive"
 
 
 def upper_bound_verdict(predicted: float, ci_low: float,

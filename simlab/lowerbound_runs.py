@@ -80,7 +80,7 @@ from scipy import stats
 
 from simlab import theory
 from simlab.algorithms import make_algorithm
-from simlab.engine import log_checkpoints, simulate
+from simlab.run.engine import log_checkpoints, simulate
 from simlab.lowerbounds import THEOREM6_DEFAULT, Theorem5Instance, Theorem6Instance, make_row
 from simlab.noise import TwoPoint, ZeroChainOracle
 from simlab.problems import ConstrainedQuadratic, ZeroChainProblem

@@ -27,6 +27,7 @@ from scipy import special, stats
 
 from simlab import _kernels as kernels
 from simlab.errors import InputError, check_choice, check_interval, check_positive
+from simlab.rng import seed_key
 
 GEOMETRIES = {"coordinate": kernels.COORDINATE, "isotropic": kernels.ISOTROPIC}
 
@@ -123,8 +124,6 @@ class NoiseLaw:
         """``size`` noise vectors (size x dim) drawn by the engine's kernel, replica streams
         ``0 .. size-1`` of ``seed``, at the query point ``at`` (default 0; only laws that
         depend on the point, such as :class:`ZeroChainOracle`, use it)."""
-        from simlab.engine import seed_key
-
         out = np.empty((size, dim))
         scales = np.full(dim, float(self.scale))
         point = np.zeros(dim) if at is None else np.ascontiguousarray(at, dtype=float)
@@ -389,6 +388,8 @@ LAWS: dict[str, type[NoiseLaw]] = {
     "stable": Stable,
     "student-t": StudentT,
     "cauchy": Cauchy,
+    "two-point": TwoPoint,
+    "zero-chain-oracle": ZeroChainOracle,
 }
 
 
@@ -401,9 +402,26 @@ def default_tail_index(law: str, alpha: float) -> float:
 
 
 def make_noise(name: str, *, tail_index: float | None = None, alpha: float = 2.0,
-               scale: float = 1.0, geometry: str = "coordinate", skew: float = 0.0) -> NoiseLaw:
-    """Build a noise law by its CLI name. Without ``tail_index``, :func:`default_tail_index`."""
+               scale: float = 1.0, geometry: str = "coordinate", skew: float = 0.0,
+               **fields) -> NoiseLaw:
+    """Build a noise law by its registry name. Without ``tail_index``,
+    :func:`default_tail_index`. The class's own field names are accepted too (``tail`` for
+    Pareto, ``index`` for stable, ``dof`` for Student-t, ``p``/``success``/``failure`` for
+    two-point), so a law's fields name it in a :class:`simlab.run.spec.Spec`. The zero-chain
+    oracle is built from its problem (``ZeroChainOracle.from_instance``), not by name."""
     check_choice("noise law", name, LAWS)
+    own = {"pareto": "tail", "stable": "index", "student-t": "dof"}.get(name)
+    if own is not None and own in fields:
+        if tail_index is not None:
+            raise InputError(f"give {name}'s tail index once (tail_index or {own})")
+        tail_index = fields.pop(own)
+    if name == "zero-chain-oracle":
+        raise InputError("the zero-chain oracle is built from the zero-chain problem "
+                         "(ZeroChainOracle.from_instance), not by name")
+    if name == "two-point":
+        return TwoPoint(scale=scale, geometry=geometry, **fields)
+    if fields:
+        raise InputError(f"unknown parameter(s) for {name} noise: {sorted(fields)}")
     if name in ("gaussian", "cauchy"):
         if tail_index is not None:
             raise InputError(f"{name} noise has no tail-index parameter")
@@ -413,4 +431,6 @@ def make_noise(name: str, *, tail_index: float | None = None, alpha: float = 2.0
         return Pareto(scale=scale, geometry=geometry, tail=index)
     if name == "stable":
         return Stable(scale=scale, geometry=geometry, index=index, skew=skew)
+    if skew:
+        raise InputError("only stable noise has a skew")
     return StudentT(scale=scale, geometry=geometry, dof=index)

@@ -61,14 +61,14 @@ def test_seed_is_derived_from_the_spec_without_the_version(monkeypatch):
     assert Cell.from_flat({**TINY, "algorithm": "sgd"}).seed != cell.seed
     assert Cell.from_flat({**TINY, "seed": 7}).seed == 7
     key = cell.key
-    monkeypatch.setattr(simlab, "__version__", "999.0")
+    monkeypatch.setattr(simlab._version, "__version__", "999.0")
     bumped = Cell.from_flat(TINY)
     assert bumped.seed == cell.seed  # same streams across versions
     assert bumped.key != key  # but a new store key
 
 
 def test_flat_names_and_stored_specs_round_trip():
-    from simlab.sweep import _cell_from_spec
+    from simlab.run.spec import spec_from_json as _cell_from_spec
 
     cell = Cell.from_flat({**TINY, "noise.geometry": "isotropic", "checkpoints": [1, 7, 60],
                            "schedule": "constant", "schedule.step_size": 0.05,
@@ -94,7 +94,7 @@ def test_grid_expands_the_product_last_axis_fastest():
     ({"noise": "levy"}, "unknown noise law"),
     ({"steps": 0}, "steps K must be >= 1"),
     ({"replicas": 2.5}, "whole number"),
-    ({"alphabet": 1}, "unknown sweep parameter"),
+    ({"alphabet": 1}, "unknown spec parameter"),
     ({"problem.curvy": 1}, "problem quadratic"),
     ({"noise.tail_index": 0.5}, "tail index"),
     ({"schedule": "theorem9"}, "unknown schedule"),
@@ -144,7 +144,7 @@ def test_identical_detects_one_flipped_bit_and_a_changed_param():
 
 
 def test_replica_blocks_merge_bit_identically_and_only_in_order():
-    from simlab.sweep import _run_on_worker, merge_replica_blocks, replica_blocks
+    from simlab.run.executors import _run_on_worker, merge_replica_blocks, replica_blocks
 
     cell = Cell.from_flat({**TINY, "algorithm": "proj-gclip", "problem": "constrained-quadratic",
                            "replicas": 7})
@@ -257,7 +257,7 @@ def test_entries_of_another_version_are_listed_as_stale(tmp_path, monkeypatch):
     cell = Cell.from_flat(TINY)
     sweep([cell], store, show_progress=False)
     assert [e["status"] for e in store.list()] == ["ok"]
-    monkeypatch.setattr(simlab, "__version__", "999.0")
+    monkeypatch.setattr(simlab._version, "__version__", "999.0")
     assert [e["status"] for e in store.list()] == ["stale"]
     assert store.status(cell) == "missing"  # a new version never reads the old entry
 
@@ -471,7 +471,7 @@ def test_workers_option_starts_its_own_local_cluster(tmp_path):
 
 
 def test_workers_with_another_simlab_are_refused():
-    from simlab.sweep import _check_workers
+    from simlab.run.executors import _check_workers
 
     class FakeClient:
         def __init__(self, answer):
@@ -504,5 +504,5 @@ def test_executor_arguments_are_checked(tmp_path):
         list(iter_sweep(cells, tmp_path, executor="ray"))
     with pytest.raises(InputError, match="replicas per task applies"):
         list(iter_sweep(cells, tmp_path, replicas_per_task=2))
-    with pytest.raises(InputError, match="Cell objects"):
+    with pytest.raises(InputError, match="Spec or Task objects"):
         list(iter_sweep([TINY], tmp_path))

@@ -19,7 +19,8 @@ import numpy as np
 import sympy as sp
 
 from simlab.claims import Claim, Verdict, register
-from simlab.claims.checks import exponent_of, identity, inequality
+from simlab.claims.checks import identity, inequality
+from simlab.theory.exponents import exponent_of
 
 
 def claim(paper, id, ref, statement, *, reconstructed=False, **expressions):

@@ -27,6 +27,7 @@ import mpmath
 import sympy as sp
 
 from simlab.claims import Verdict
+from simlab.theory.exponents import exponent_of
 
 #: working precision of the numeric fallbacks (decimal digits)
 DIGITS = 30
@@ -254,40 +255,6 @@ def implies(
         verdict.correction,
         verdict.convention,
     )
-
-
-def exponent_of(expr, var: sp.Symbol, point=sp.oo):
-    """The exponent e with ``expr ~ var**e`` as ``var -> point`` (``oo`` or ``0``).
-
-    Max/Min/sums/products/powers are taken apart term by term (all terms assumed positive: the
-    exponent of a sum is the Max of the exponents at infinity, the Min at zero); anything else is
-    ``limit(log(expr)/log(var))``. Logarithmic factors count as exponent 0.
-    """
-    expr = sp.sympify(expr)
-    at_inf = point == sp.oo
-    if var not in expr.free_symbols:
-        return sp.Integer(0)
-    if expr == var:
-        return sp.Integer(1)
-    if isinstance(expr, sp.Max):
-        parts = [exponent_of(a, var, point) for a in expr.args]
-        return sp.Max(*parts) if at_inf else sp.Min(*parts)
-    if isinstance(expr, sp.Min):
-        parts = [exponent_of(a, var, point) for a in expr.args]
-        return sp.Min(*parts) if at_inf else sp.Max(*parts)
-    if isinstance(expr, sp.Add):
-        parts = [exponent_of(a, var, point) for a in expr.args]
-        return sp.Max(*parts) if at_inf else sp.Min(*parts)
-    if isinstance(expr, sp.Mul):
-        return sp.Add(*[exponent_of(a, var, point) for a in expr.args])
-    if isinstance(expr, sp.Pow) and var not in expr.exp.free_symbols:
-        return sp.simplify(expr.exp * exponent_of(expr.base, var, point))
-    if isinstance(expr, (sp.floor, sp.ceiling)):
-        return exponent_of(expr.args[0], var, point)
-    if isinstance(expr, sp.log):
-        return sp.Integer(0)
-    direction = "-" if at_inf else "+"
-    return sp.simplify(sp.limit(sp.log(expr) / sp.log(var), var, point, direction))
 
 
 def same_exponent(

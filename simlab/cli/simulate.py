@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from simlab.algorithms import ALGORITHMS, make_algorithm
-from simlab.engine import simulate
+from simlab.run.engine import simulate
 from simlab.errors import check_count, check_interval
 from simlab.noise import GEOMETRIES, LAWS, make_noise
 from simlab.problems import PROBLEMS

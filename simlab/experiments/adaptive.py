@@ -81,7 +81,7 @@ from scipy import optimize, stats
 from simlab import _kernels as kernels
 
 from simlab.algorithms import make_algorithm
-from simlab.engine import log_checkpoints, simulate
+from simlab.run.engine import log_checkpoints, simulate
 from simlab.errors import check_choice
 from simlab.noise import Pareto, TwoPoint
 from simlab.plotting import new_figure, save, slope_guide

@@ -52,8 +52,8 @@ from scipy import optimize
 from simlab import _kernels as kernels
 from simlab import analysis, theory
 from simlab.algorithms import Algorithm, make_algorithm
-from simlab.claims.checks import exponent_of
-from simlab.engine import log_checkpoints, simulate
+from simlab.theory.exponents import exponent_of
+from simlab.run.engine import log_checkpoints, simulate
 from simlab.errors import InputError, check_choice
 from simlab.noise import NoiseLaw, Pareto, Stable
 from simlab.problems import ConstrainedQuadratic, NonConvex, Quadratic

@@ -15,21 +15,23 @@ import functools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numba
 import numpy as np
 
 from simlab import _kernels as kernels
 from simlab.algorithms import Algorithm, make_algorithm
-from simlab.errors import InputError, check_count
+from simlab.errors import InputError, check_choice, check_count
 from simlab.noise import GEOMETRIES, NoiseLaw
 from simlab.problems import Problem
 from simlab.progress import progress
+from simlab.rng import seed_key
+from simlab.run.result import METRICS, Result
 from simlab.schedules import Schedule, default_schedule
 
-METRICS = kernels.METRICS
-DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
+#: where a run can execute: "cpu" (the numba threads), "cuda" (numba-cuda, simlab[cuda]) and
+#: "auto" (cuda when a GPU is present, else cpu)
+BACKENDS = ("cpu", "cuda", "auto")
 
 
 @functools.cache
@@ -39,100 +41,18 @@ def _pool(threads: int, pid: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="simlab")
 
 
-def seed_key(seed: int) -> np.uint64:
-    """The 64-bit key of a user seed (any integer, reduced modulo 2^64)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise InputError(f"seed must be a whole number, got {seed!r}")
-    return np.uint64(kernels.mix64(np.uint64(int(seed) % 2 ** 64)))
-
-
 def log_checkpoints(steps: int, count: int = 30) -> np.ndarray:
     """About ``count`` log-spaced distinct steps in [1, steps], always including ``steps``."""
     points = np.unique(np.geomspace(1, steps, num=min(count, steps)).round().astype(np.int64))
     return np.union1d(points, [steps]).astype(np.int64)
 
 
-@dataclass(frozen=True, repr=False)
-class Result:
-    """Per-replica metrics at the checkpoints and their summaries.
-
-    ``metrics[name]`` is a (replicas x checkpoints) array for each name of :data:`METRICS`:
-    ``error`` f(x_k) - f*, ``grad_norm`` ||grad f(x_k)||, ``avg_error`` f(x_bar_k) - f* (NaN
-    without averaging), ``clip_fraction`` the fraction of steps 1..k that clipped,
-    ``min_grad_mean`` (1/k) sum_{j<k} min{||grad f(x_j)||, ||grad f(x_j)||^2} (Theorem 2's
-    quantity; NaN unless ``simulate(..., track_min_grad=True)``), ``distance`` ||x_k - x*||.
-    A replica that diverged at step s holds +inf from s on; ``diverged_step[r]`` is s (0 if it
-    never diverged). ``final_iterates`` holds x_K per replica.
-    """
-
-    params: dict
-    checkpoints: np.ndarray
-    metrics: dict[str, np.ndarray]
-    diverged_step: np.ndarray
-    quantiles: tuple[float, ...] = DEFAULT_QUANTILES
-    final_iterates: np.ndarray | None = None
-
-    @property
-    def replicas(self) -> int:
-        return int(self.diverged_step.size)
-
-    @property
-    def diverged(self) -> int:
-        return int(np.count_nonzero(self.diverged_step))
-
-    def mean(self, metric: str) -> np.ndarray:
-        return np.mean(self.metrics[metric], axis=0)
-
-    def stderr(self, metric: str) -> np.ndarray:
-        values = self.metrics[metric]
-        if values.shape[0] < 2:
-            return np.full(values.shape[1], np.nan)
-        with np.errstate(invalid="ignore", over="ignore"):
-            return np.std(values, axis=0, ddof=1) / math.sqrt(values.shape[0])
-
-    def median(self, metric: str) -> np.ndarray:
-        return self.quantile(metric, 0.5)
-
-    def quantile(self, metric: str, q: float) -> np.ndarray:
-        """Quantiles by order statistic ('inverted_cdf'): well defined when replicas hold +inf."""
-        return np.quantile(self.metrics[metric], q, axis=0, method="inverted_cdf")
-
-    def summary(self, metric: str) -> dict:
-        """mean with standard error, median and quantiles per checkpoint (NaN-free unless the
-        metric is undefined for this algorithm; +inf where replicas diverged)."""
-        values = self.metrics[metric]
-        return {
-            "mean": self.mean(metric),
-            "stderr": self.stderr(metric),
-            "median": self.median(metric),
-            "quantiles": {f"{q:g}": self.quantile(metric, q) for q in self.quantiles},
-            "diverged": int(np.count_nonzero(~np.isfinite(values[:, -1]))),
-        }
-
-    def to_dict(self) -> dict:
-        return {
-            "parameters": self.params,
-            "checkpoints": self.checkpoints,
-            "replicas": self.replicas,
-            "diverged": self.diverged,
-            "metrics": {name: self.summary(name) for name in METRICS
-                        if not np.all(np.isnan(self.metrics[name]))},
-        }
-
-    def __repr__(self):
-        final = {name: float(np.median(self.metrics[name][:, -1])) for name in
-                 ("error", "grad_norm")}
-        return (f"Result({self.params.get('algorithm')} on {self.params.get('problem')}, "
-                f"{self.params.get('noise')}; {self.replicas} replicas x "
-                f"{int(self.checkpoints[-1])} steps; final median error {final['error']:.3g}, "
-                f"grad norm {final['grad_norm']:.3g}; diverged {self.diverged})")
-
-
 def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
              schedule: Schedule | None = None, steps: int = 1000, replicas: int = 100,
              seed: int = 0, *, checkpoints=None, x0=None, alpha: float = 2.0,
              noise_schedule=None, replica_offset: int = 0, chunk: int | None = None,
-             track_min_grad: bool = False, show_progress: bool = True) -> Result:
+             track_min_grad: bool = False, show_progress: bool = True,
+             backend: str = "cpu") -> Result:
     """Run ``replicas`` independent replicas for ``steps`` steps and record the metrics.
 
     ``schedule`` defaults to :func:`simlab.schedules.default_schedule` (the theorem covering the
@@ -151,10 +71,15 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
         algorithm = make_algorithm(algorithm)
     if schedule is None:
         schedule = default_schedule(problem, noise, algorithm, steps, alpha)
+    check_choice("backend", backend, BACKENDS)
     checkpoints = log_checkpoints(steps) if checkpoints is None else np.unique(
         np.asarray(checkpoints, dtype=np.int64))
     if checkpoints.size == 0 or checkpoints[0] < 1 or checkpoints[-1] > steps:
         raise InputError(f"checkpoints must lie in [1, {steps}]")
+    # the kernel stops at its last checkpoint: K is always one, so every run makes all K steps
+    # and final_iterates is x_K (a column at K that was not asked for is dropped below)
+    requested = checkpoints
+    checkpoints = np.union1d(checkpoints, [steps]).astype(np.int64)
     x0 = problem.initial_point() if x0 is None else np.array(x0, dtype=float)
     if x0.shape != (problem.dim,) or not np.all(np.isfinite(x0)):
         raise InputError(f"x0 must be a finite vector of length {problem.dim}")
@@ -209,5 +134,6 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
         "threads": threads, "float": "float64, 52-bit uniforms",
         "track_min_grad": bool(track_min_grad),
     }
-    metrics = {name: out[:, i, :] for i, name in enumerate(METRICS)}
-    return Result(parameters, checkpoints, metrics, diverged_step, final_iterates=final_x)
+    keep = np.isin(checkpoints, requested)
+    metrics = {name: out[:, i, keep] for i, name in enumerate(METRICS)}
+    return Result(parameters, requested, metrics, diverged_step, final_iterates=final_x)

@@ -4,7 +4,7 @@ Each function takes ``alpha`` as a sympy symbol (returns a sympy expression) or 
 (1, 2] (returns a float), so a rate experiment can compare a measured slope with the prediction
 and the claims in :mod:`simlab.claims.zhang2020` can compare it with the printed exponent:
 nothing is typed in twice. The exponents are computed with
-:func:`simlab.claims.checks.exponent_of` from the bound's terms after substituting the
+:func:`exponent_of` from the bound's terms after substituting the
 theorem's step size and threshold.
 
 Results are cached (the arguments are hashable: numbers, sympy expressions, strings).
@@ -22,7 +22,40 @@ from functools import cache
 
 import sympy as sp
 
-from simlab.claims.checks import exponent_of
+
+def exponent_of(expr, var: sp.Symbol, point=sp.oo):
+    """The exponent e with ``expr ~ var**e`` as ``var -> point`` (``oo`` or ``0``).
+
+    Max/Min/sums/products/powers are taken apart term by term (all terms assumed positive: the
+    exponent of a sum is the Max of the exponents at infinity, the Min at zero); anything else is
+    ``limit(log(expr)/log(var))``. Logarithmic factors count as exponent 0.
+    """
+    expr = sp.sympify(expr)
+    at_inf = point == sp.oo
+    if var not in expr.free_symbols:
+        return sp.Integer(0)
+    if expr == var:
+        return sp.Integer(1)
+    if isinstance(expr, sp.Max):
+        parts = [exponent_of(a, var, point) for a in expr.args]
+        return sp.Max(*parts) if at_inf else sp.Min(*parts)
+    if isinstance(expr, sp.Min):
+        parts = [exponent_of(a, var, point) for a in expr.args]
+        return sp.Min(*parts) if at_inf else sp.Max(*parts)
+    if isinstance(expr, sp.Add):
+        parts = [exponent_of(a, var, point) for a in expr.args]
+        return sp.Max(*parts) if at_inf else sp.Min(*parts)
+    if isinstance(expr, sp.Mul):
+        return sp.Add(*[exponent_of(a, var, point) for a in expr.args])
+    if isinstance(expr, sp.Pow) and var not in expr.exp.free_symbols:
+        return sp.simplify(expr.exp * exponent_of(expr.base, var, point))
+    if isinstance(expr, (sp.floor, sp.ceiling)):
+        return exponent_of(expr.args[0], var, point)
+    if isinstance(expr, sp.log):
+        return sp.Integer(0)
+    direction = "-" if at_inf else "+"
+    return sp.simplify(sp.limit(sp.log(expr) / sp.log(var), var, point, direction))
+
 
 ALPHA = sp.Symbol("alpha", positive=True)
 _A = sp.Symbol("a", positive=True)  # alpha - 1 > 0
