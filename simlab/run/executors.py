@@ -10,10 +10,16 @@ each one as it finishes.
 blocks of replicas on ``numba.get_num_threads()`` threads). ``dask``: cell by cell on a
 ``dask.distributed`` cluster, an existing one (``scheduler="tcp://host:8786"``) or a local one
 started for the sweep (``workers=N``: ``LocalCluster(n_workers=N, threads_per_worker=1,
-processes=True)`` with ``NUMBA_NUM_THREADS`` set in each worker process before numba is
-imported). Each task also calls ``numba.set_num_threads(numba_threads)`` (default 1; the setting
-is per thread), so workers x threads never oversubscribes the cores on a cluster started
-elsewhere. The kernels are top-level ``@njit(cache=True)`` functions of :mod:`simlab._kernels`,
+processes=True)``). Each task calls ``numba.set_num_threads(numba_threads)`` (default 1; the
+setting is per thread), so workers x threads never oversubscribes the cores. The environment is
+never used for this: numba reads ``NUMBA_NUM_THREADS`` when it is imported *and again at every
+compilation* (``numba.core.config.reload_config``, numba PR #1236), and refuses a value that
+differs from the pool it has launched ("Cannot set NUMBA_NUM_THREADS to a different value once
+the threads have been launched"). A Nanny applies its ``env`` only after the spawned worker has
+re-imported the main script (which, for the ``simlab`` console script, imports simlab and
+numba), so setting ``NUMBA_NUM_THREADS`` there made every compilation on a cold cache fail.
+Each task therefore pins the variable to the value numba was imported with before it may
+compile (:func:`_pin_numba_environment`), on a LocalCluster or any other cluster. The kernels are top-level ``@njit(cache=True)`` functions of :mod:`simlab._kernels`,
 so every worker process loads them from numba's on-disk cache (or compiles them once). A sweep
 of few, large cells can split each engine cell into tasks of at most ``replicas_per_task``
 replicas (``simulate``'s ``replica_offset``); the blocks are concatenated in replica order,
@@ -85,12 +91,25 @@ class Outcome:
     seconds: float | None
 
 
+def _pin_numba_environment() -> None:
+    """Make ``NUMBA_NUM_THREADS`` in this process's environment agree with the thread pool numba
+    was imported with, so that numba's re-reading of the environment at each compilation
+    (``numba.core.config.reload_config``) finds no change once its threads are launched.
+    Without it a worker whose environment changed after ``import numba`` (a Dask Nanny's
+    ``env``, a user's ``os.environ`` edit) raises "Cannot set NUMBA_NUM_THREADS to a different
+    value once the threads have been launched" on its first compilation (a cold cache)."""
+    import numba
+
+    os.environ["NUMBA_NUM_THREADS"] = str(numba.config.NUMBA_NUM_THREADS)
+
+
 def _run_on_worker(cell: Spec | Task, first: int, count: int, numba_threads: int):
     """A Dask task: replicas ``first .. first + count - 1`` of a cell with ``numba_threads``
     numba threads (the setting is per thread, so it is made in the task, on the worker thread
     that runs the kernel)."""
     import numba
 
+    _pin_numba_environment()
     numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
     start = time.perf_counter()
     if cell.kind == "engine":
@@ -231,8 +250,8 @@ def _dask(cells: list[Spec | Task], scheduler: str | None, workers: int, numba_t
     from distributed import Client, LocalCluster, as_completed
 
     if scheduler is None:  # ":0": a free port (the scheduler serves HTTP even without bokeh)
+        # no env={"NUMBA_NUM_THREADS": ...}: see the module docstring (the tasks set the count)
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               env={"NUMBA_NUM_THREADS": str(numba_threads)},
                                dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(cluster)
     else:
