@@ -1030,7 +1030,9 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
     (``progress`` = prog_1(x_k/lambda) on the zero chain, NaN on other problems and after a
     divergence).
     A replica whose iterate becomes non-finite at step k stops; ``diverged_step[r] = k`` and its
-    later checkpoints hold +inf (errors, norms) and its clipped fraction so far.
+    later checkpoints hold +inf (errors, norms) and its clipped fraction so far. So does one
+    whose f(x_k) - f* or gradient norm overflows at a checkpoint k while x_k is still finite
+    (found only at checkpoints: there the metrics are computed).
     ``final_x[r]`` receives the last iterate. Stateful algorithms get ``state_rows`` vectors of
     state per replica, zero at the start.
 
@@ -1120,6 +1122,15 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
             if extras is not None and projected:
                 project(pp, x)
             finite = all_finite(x)
+            error = grad_norm = math.nan
+            if finite and k == checkpoints[next_checkpoint]:
+                error = driver_objective(general_problem, zero_chain, problem, pp, parr,
+                                         x) - f_star
+                driver_gradient(general_problem, zero_chain, problem, pp, parr, x, g)
+                grad_norm = norm2(g)
+                # f(x_k) or its gradient overflowed while x_k is finite: diverged too, so the
+                # count of diverged replicas agrees with the +inf in the table
+                finite = math.isfinite(error) and math.isfinite(grad_norm)
             if k == checkpoints[next_checkpoint] or not finite:
                 if not finite:
                     diverged_step[r] = k
@@ -1127,10 +1138,8 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
                         not finite or k == checkpoints[next_checkpoint]):
                     c = next_checkpoint
                     if finite:
-                        out[r, 0, c] = driver_objective(general_problem, zero_chain, problem,
-                                                        pp, parr, x) - f_star
-                        driver_gradient(general_problem, zero_chain, problem, pp, parr, x, g)
-                        out[r, 1, c] = norm2(g)
+                        out[r, 0, c] = error
+                        out[r, 1, c] = grad_norm
                         out[r, 2, c] = (driver_objective(general_problem, zero_chain, problem,
                                                          pp, parr, x_bar)
                                         - f_star if extras is not None and averaging

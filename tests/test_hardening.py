@@ -78,3 +78,58 @@ def test_dask_sweep_with_a_cold_numba_cache(tmp_path):
     local = sweep(Grid.from_json(spec).cells(), tmp_path / "local", show_progress=False)
     for cell in Grid.from_json(spec).cells():
         assert identical(Store(store).get(cell), local[cell.key])
+
+
+# -- 2. final_iterates is x_K even when the checkpoints end before K ------------------------
+
+def test_final_iterates_are_x_K_when_the_checkpoints_end_early():
+    """Checkpoints [1, 5, 10] of a K = 40 run: the engine used to stop at step 10 and report
+    x_10 as x_K. The run whose checkpoints end at K draws the same streams (seed 3, 6
+    replicas), so its final iterates are x_K bit for bit."""
+    from simlab.noise import make_noise
+    from simlab.problems import PROBLEMS
+    from simlab.run import simulate
+
+    args = dict(problem=PROBLEMS["quadratic"](dim=3), noise=make_noise("pareto", alpha=1.5),
+                algorithm="gclip", steps=40, replicas=6, seed=3, alpha=1.5,
+                show_progress=False)
+    early = simulate(**args, checkpoints=[1, 5, 10])
+    full = simulate(**args, checkpoints=[1, 5, 10, 40])
+    assert early.checkpoints.tolist() == [1, 5, 10]
+    assert early.params["steps"] == 40
+    assert early.final_iterates.tobytes() == full.final_iterates.tobytes()
+    assert early.metrics["error"].tobytes() == full.metrics["error"][:, :3].tobytes()
+    stopped = simulate(**{**args, "steps": 10}, checkpoints=[1, 5, 10])
+    assert stopped.final_iterates.tobytes() != early.final_iterates.tobytes()
+
+
+# -- 3. an overflowed f(x) with a finite x counts as diverged ---------------------------------
+
+def test_overflowed_objective_counts_as_diverged():
+    """The issue's run: nonconvex, SGD with constant step 100, K = 100, 8 replicas (seed 0).
+    The iterates stay finite (about 1e80) while f(x_k) overflows to +inf from k = 85: the
+    table showed error inf and "diverged replicas: 0 of 8"."""
+    from simlab.noise import make_noise
+    from simlab.problems import PROBLEMS
+    from simlab.run import simulate
+    from simlab.schedules import constant
+
+    result = simulate(PROBLEMS["nonconvex"](dim=10), make_noise("pareto", alpha=1.5), "sgd",
+                      constant(100.0, float("inf")), steps=100, replicas=8, seed=0, alpha=1.5,
+                      show_progress=False)
+    assert np.all(np.isfinite(result.final_iterates)), "x stays finite: f overflows first"
+    final_errors = result.metrics["error"][:, -1]
+    assert result.diverged == np.count_nonzero(~np.isfinite(final_errors)) == 8
+    for r, step in enumerate(result.diverged_step):
+        column = int(np.searchsorted(result.checkpoints, step))
+        assert result.checkpoints[column] == step  # found at a checkpoint
+        assert np.all(np.isinf(result.metrics["error"][r, column:]))
+        assert np.all(np.isfinite(result.metrics["error"][r, :column]))
+
+
+def test_simulate_verb_divergence_count_agrees_with_the_table(capsys):
+    assert main(["simulate", "--problem", "nonconvex", "--algorithm", "sgd", "--step-size",
+                 "100", "--steps", "100", "--replicas", "8", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["diverged"] == 8
+    assert document["metrics"]["error"]["diverged"] == 8
