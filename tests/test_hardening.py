@@ -133,3 +133,115 @@ def test_simulate_verb_divergence_count_agrees_with_the_table(capsys):
     document = json.loads(capsys.readouterr().out)
     assert document["diverged"] == 8
     assert document["metrics"]["error"]["diverged"] == 8
+
+
+# -- 4. the checksum covers the sidecar; bad store paths are refused before any work ----------
+
+TINY = {"problem": "quadratic", "dim": 3, "noise": "pareto", "algorithm": "gclip",
+        "steps": 30, "replicas": 4, "alpha": 1.5}
+
+
+def tiny_cells(seeds=(0, 1)):
+    return Grid({k: v for k, v in TINY.items()}, {"seed": list(seeds)}).cells()
+
+
+def _edit_quantiles(meta):
+    meta["quantiles"] = [0.2, 0.5, 0.8]
+
+
+def _edit_params(meta):
+    meta["params"]["algorithm"] = "sgd"
+
+
+def _edit_metric_names(meta):
+    meta["metrics"] = list(reversed(meta["metrics"]))
+
+
+def _edit_created(meta):  # not a field a load trusts: the entry stays valid
+    meta["created"] = "1999-01-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize("edit, status", [(_edit_quantiles, "corrupt"),
+                                          (_edit_params, "corrupt"),
+                                          (_edit_metric_names, "corrupt"),
+                                          (_edit_created, "ok")])
+def test_editing_the_sidecar_is_detected_and_recomputed(tmp_path, edit, status):
+    """Editing the stored quantiles or params of a cell's .json used to load silently with
+    wrong labels; now the sha256 covers them and the cell is recomputed (bit-identical)."""
+    cells = tiny_cells()
+    store = Store(tmp_path / "store")
+    first = sweep(cells, store, show_progress=False)
+    meta_path = store.root / f"{cells[0].key}.json"
+    meta = json.loads(meta_path.read_text())
+    edit(meta)
+    meta_path.write_text(json.dumps(meta, indent=1))
+    assert store.status(cells[0]) == status
+    assert {e["key"]: e["status"] for e in store.list()}[cells[0].key] == status
+    outcomes = {o.cell: o for o in iter_sweep(cells, store, show_progress=False)}
+    expected = "recomputed" if status == "corrupt" else "cached"
+    assert [outcomes[c].status for c in cells] == [expected, "cached"]
+    assert identical(outcomes[cells[0]].result, first[cells[0].key])
+    assert store.get(cells[0]).quantiles == first[cells[0].key].quantiles
+
+
+def tiny_task(size: int, seed: int) -> dict:
+    """A stored task for the tests (pytest puts tests/ on sys.path, so it imports)."""
+    return {"draws": np.random.default_rng(seed).random(size)}
+
+
+def test_editing_a_tasks_sidecar_is_detected(tmp_path):
+    from simlab.run.spec import Task
+
+    task = Task("test_hardening:tiny_task", {"size": 5})
+    store = Store(tmp_path)
+    sweep([task], store, show_progress=False)
+    meta_path = store.root / f"{task.key}.json"
+    meta = json.loads(meta_path.read_text())
+    meta["arrays"] = []
+    meta_path.write_text(json.dumps(meta))
+    assert store.status(task) == "corrupt"
+
+
+def _not_writable(tmp_path: Path) -> Path:
+    """A directory this process cannot write: read-only by mode, or (as root, who ignores
+    modes) a place under /sys, which nobody can create files in."""
+    if os.geteuid() == 0:
+        return Path("/sys/simlab-test-store")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+@pytest.mark.parametrize("place", ["file", "under-file", "read-only", "env-file"])
+def test_a_bad_store_is_refused_before_any_cell_is_computed(tmp_path, capsys, monkeypatch,
+                                                            place):
+    from simlab.run.spec import Spec
+
+    def no_compute(*_, **__):
+        raise AssertionError("a cell was computed before the store was checked")
+
+    monkeypatch.setattr(Spec, "compute", no_compute)
+    spec = write_json(tmp_path / "spec.json", {"base": TINY, "axes": {"seed": [0]}})
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a store")
+    store = {"file": blocker, "under-file": blocker / "store", "env-file": blocker,
+             "read-only": _not_writable(tmp_path)}[place]
+    argv = ["sweep", "--spec", spec]
+    if place == "env-file":
+        monkeypatch.setenv("SIMLAB_CACHE", str(store))
+    else:
+        argv += ["--store", str(store)]
+    assert main(argv) == 2
+    message = one_line_error(capsys, "sweep")
+    assert str(store) in message or str(blocker) in message
+    assert blocker.read_text() == "not a store"
+
+
+@pytest.mark.parametrize("action", ["list", "clear"])
+def test_cache_verb_on_a_file_is_an_error(tmp_path, capsys, action):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a store")
+    assert main(["cache", action, "--store", str(blocker)]) == 2
+    assert "is a file" in one_line_error(capsys, "cache")
+    assert blocker.read_text() == "not a store"

@@ -103,17 +103,21 @@ class Store:
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.root / f"{key}.npz", self.root / f"{key}.json"
 
+    def _refuse_file(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise InputError(f"the store {self.root} is a file, not a directory")
+        for parent in self.root.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise InputError(f"the store {self.root} lies under {parent}, which is a "
+                                     "file")
+                break
+
     def check_writable(self) -> Store:
         """Refuse, before any work, a store that cannot hold results: a file, a path under a
         file, or a directory this process cannot create or write (one line, exit 2)."""
         root = self.root
-        if root.exists() and not root.is_dir():
-            raise InputError(f"the store {root} is a file, not a directory")
-        for parent in root.parents:
-            if parent.exists():
-                if not parent.is_dir():
-                    raise InputError(f"the store {root} lies under {parent}, which is a file")
-                break
+        self._refuse_file()
         try:
             root.mkdir(parents=True, exist_ok=True)
             fd, probe = tempfile.mkstemp(dir=root, prefix=".probe-", suffix=".tmp")
@@ -197,8 +201,7 @@ class Store:
         Checksums are verified. A store path that is a file is an error, not an empty store."""
         from simlab.run.spec import spec_from_json
 
-        if self.root.exists() and not self.root.is_dir():
-            raise InputError(f"the store {self.root} is a file, not a directory")
+        self._refuse_file()
         if not self.root.is_dir():
             return []
         keys = sorted({path.stem for path in self.root.iterdir()
@@ -240,7 +243,9 @@ class Store:
                       and _KEY_PATTERN.match(p.name[1:65]))
 
     def clear(self) -> dict:
-        """Delete every store file (cells and temporary leftovers), nothing else."""
+        """Delete every store file (cells and temporary leftovers), nothing else. A store path
+        that is a file is an error (never deleted)."""
+        self._refuse_file()
         removed, size = 0, 0
         if self.root.is_dir():
             for path in list(self.root.iterdir()):
