@@ -245,3 +245,28 @@ def test_cache_verb_on_a_file_is_an_error(tmp_path, capsys, action):
     assert main(["cache", action, "--store", str(blocker)]) == 2
     assert "is a file" in one_line_error(capsys, "cache")
     assert blocker.read_text() == "not a store"
+
+
+# -- 6. JSON tells inf from NaN -------------------------------------------------------------
+
+def test_json_writes_nan_as_null_and_inf_as_a_string():
+    from simlab.cli import dumps, loads_value
+
+    document = json.loads(dumps({"nan": float("nan"), "inf": np.inf, "minus": -np.inf,
+                                 "array": np.array([1.5, np.nan, np.inf]), "n": np.int64(3)}))
+    assert document == {"nan": None, "inf": "inf", "minus": "-inf",
+                        "array": [1.5, None, "inf"], "n": 3}
+    assert [loads_value(v) for v in document["array"][1:]][1] == np.inf
+    assert np.isnan(loads_value(None)) and loads_value("-inf") == -np.inf
+    assert loads_value(2.5) == 2.5
+
+
+def test_simulate_json_marks_diverged_values_as_inf(capsys):
+    """All 8 replicas diverge (test above): the final mean error is +inf (diverged), its
+    standard error undefined (inf - inf): before, both were null."""
+    assert main(["simulate", "--problem", "nonconvex", "--algorithm", "sgd", "--step-size",
+                 "100", "--steps", "100", "--replicas", "8", "--json"]) == 0
+    error = json.loads(capsys.readouterr().out)["metrics"]["error"]
+    assert error["mean"][-1] == "inf" and error["median"][-1] == "inf"
+    assert error["stderr"][-1] is None
+    assert all(isinstance(v, float) for v in error["mean"][:3])

@@ -47,8 +47,25 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+#: how ``--json`` writes the non-finite floats JSON has no literal for: NaN (an undefined value:
+#: a metric the algorithm does not have, a standard error of one replica) is ``null``; +-inf (a
+#: diverged value, an unbounded bound) is the string ``"inf"`` or ``"-inf"``, which Python's
+#: ``float()`` reads back. A reader tells them apart; :func:`loads_value` decodes one value.
+INFINITY = {math.inf: "inf", -math.inf: "-inf"}
+
+
+def loads_value(value):
+    """Inverse of the encoding of one number: ``None`` -> NaN, ``"inf"``/``"-inf"`` -> +-inf."""
+    if value is None:
+        return math.nan
+    if isinstance(value, str) and value in ("inf", "-inf"):
+        return float(value)
+    return value
+
+
 def jsonable(obj):
-    """Plain JSON types: numpy scalars and arrays to Python, non-finite floats to ``None``."""
+    """Plain JSON types: numpy scalars and arrays to Python; NaN to ``None`` and +-inf to the
+    strings ``"inf"``/``"-inf"`` (see :data:`INFINITY`)."""
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -61,7 +78,9 @@ def jsonable(obj):
         return int(obj)
     if isinstance(obj, (float, np.floating)):
         value = float(obj)
-        return value if math.isfinite(value) else None
+        if math.isnan(value):
+            return None
+        return INFINITY[value] if math.isinf(value) else value
     return obj
 
 
