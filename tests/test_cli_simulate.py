@@ -64,3 +64,60 @@ def test_not_l_smooth_problem_without_a_schedule_is_a_clear_error(capsys):
     assert "not L-smooth" in capsys.readouterr().err
     assert main(BASE + ["--problem", "quartic", "--algorithm", "gclip", "--step-size", "0.01",
                         "--threshold", "1"]) == 0
+
+
+# -- issue 18: flags that do not apply, sizes, the headline run ------------------------------
+
+@pytest.mark.parametrize("extra, message", [
+    (["--threshold", "3"], "give --step-size too"),
+    (["--printed", "main-text", "--step-size", "0.1"], "give one of them"),
+    (["--printed", "main-text", "--algorithm", "sgd"], "does not clip"),
+    (["--problem", "zero-chain", "--dim", "5"], "--dim: the zero-chain problem"),
+    (["--problem", "zero-chain", "--noise", "gaussian", "--scale", "2"],
+     "--noise, --scale: the zero-chain"),
+    (["--steps", "1000000000000000"], "of memory"),
+    (["--replicas", "10000000000000"], "of memory"),
+    (["--dim", "10000000000000"], "of memory"),
+    (["--steps", "1e15"], "invalid int value"),
+])
+def test_ignored_flags_and_huge_sizes_are_one_line_errors(capsys, monkeypatch, extra, message):
+    """Each of these used to run silently (a flag ignored) or end in a MemoryError traceback.
+    The sizes are refused before anything is allocated: the engine must not be reached."""
+    import simlab.run.engine as engine
+
+    def no_run(*_, **__):
+        raise AssertionError("the engine ran")
+
+    monkeypatch.setattr(engine.kernels, "run", no_run)
+    try:
+        code = main(["simulate", *extra])
+    except SystemExit as stop:  # argparse's own errors exit from the parser
+        code = stop.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and err.startswith("simlab simulate: error:")
+
+
+def test_zero_chain_runs_without_the_flags_it_fixes(capsys):
+    assert main(["simulate", "--problem", "zero-chain", "--algorithm", "sgd", "--steps", "50",
+                 "--replicas", "4", "--json"]) == 0
+    parameters = json.loads(capsys.readouterr().out)["parameters"]
+    assert parameters["noise"].startswith("zero-chain") and parameters["dim"] > 10
+
+
+def test_the_headline_run_clips():
+    """The default run (projected GClip, Theorem 4, Pareto noise of scale 10; K = 1000,
+    R = 200, seed 0) clips: at scale 1 its clip fraction was exactly 0 at every checkpoint.
+    Seed fixed, so exact: at k = 1, 8 of the 200 replicas clip."""
+    import numpy as np
+
+    from simlab.cli.simulate import configure, run
+    from simlab.cli import Parser
+
+    parser = Parser()
+    configure(parser)
+    document = run(parser.parse_args([]))
+    fraction = np.asarray(document["metrics"]["clip_fraction"]["mean"])
+    assert document["parameters"]["algorithm"] == "proj-gclip"
+    assert fraction[0] > 0.01 and np.all(fraction > 0)
+    assert document["parameters"]["schedule"]["name"] == "theorem4-appendix-d"

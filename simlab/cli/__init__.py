@@ -118,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         print(f"simlab {args.verb}: error: {error}", file=sys.stderr)
         return 2
+    except MemoryError:  # a size no check foresaw: still one line, exit 2
+        print(f"simlab {args.verb}: error: out of memory; lower the sizes (steps, replicas, "
+              "dimension, samples)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"simlab {args.verb}: interrupted", file=sys.stderr)
         return 130

@@ -47,6 +47,42 @@ def log_checkpoints(steps: int, count: int = 30) -> np.ndarray:
     return np.union1d(points, [steps]).astype(np.int64)
 
 
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
+        if nbytes < 1000 or unit == "PB":
+            return f"{nbytes:.3g} {unit}"
+        nbytes /= 1000
+    return f"{nbytes:.3g} EB"
+
+
+def run_bytes(steps: int, replicas: int, dim: int, checkpoints: int | None = None) -> int:
+    """The memory a run allocates, in bytes: per replica its metrics at each checkpoint, its
+    divergence step and its final iterate; the schedule's three arrays of K + 1 values; the
+    problem's arrays (a few of length d)."""
+    count = min(steps, 31) if checkpoints is None else checkpoints
+    return 8 * (replicas * (len(METRICS) * count + 1 + dim) + 3 * (steps + 1) + 8 * dim)
+
+
+def check_run_size(steps: int, replicas: int, dim: int = 1,
+                   checkpoints: int | None = None) -> int:
+    """Refuse (:class:`InputError`, before anything is allocated) a run whose arrays would not
+    fit in half of this machine's memory, naming the size; returns the size in bytes."""
+    need = run_bytes(steps, replicas, dim, checkpoints)
+    memory = _physical_memory()
+    if memory is not None and need > memory // 2:
+        raise InputError(f"the run needs about {_size(need)} of memory (K = {steps:,} steps, "
+                         f"R = {replicas:,} replicas, d = {dim:,}), more than half of this "
+                         f"machine's {_size(memory)}: lower the steps, replicas or dimension")
+    return need
+
+
 def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
              schedule: Schedule | None = None, steps: int = 1000, replicas: int = 100,
              seed: int = 0, *, checkpoints=None, x0=None, alpha: float = 2.0,
@@ -66,6 +102,8 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
     """
     steps = check_count("steps K", steps)
     replicas = check_count("replicas R", replicas)
+    check_run_size(steps, replicas, problem.dim,
+                   None if checkpoints is None else np.size(checkpoints))
     replica_offset = check_count("replica offset", replica_offset, minimum=0)
     if isinstance(algorithm, str):
         algorithm = make_algorithm(algorithm)
