@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from simlab.errors import check_count
+from simlab.run.executors import check_workers
 from simlab.sweep import Grid, Store, iter_sweep
 
 HELP = "run a grid of engine cells (local or Dask), resumable through the result store"
@@ -53,8 +53,8 @@ def final_median_error(result) -> float:
 def run(args) -> dict:
     grid = Grid.from_json(args.spec)
     if args.workers is not None:
-        check_count("workers", args.workers)
-    store = Store(args.store)
+        check_workers(args.workers)
+    store = Store(args.store).check_writable()
     cells = grid.cells()
     outcomes = {outcome.cell: outcome for outcome in iter_sweep(
         cells, store, scheduler=args.scheduler, workers=args.workers,

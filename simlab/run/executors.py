@@ -42,11 +42,16 @@ import numpy as np
 
 from simlab._version import version
 from simlab.errors import InputError, check_choice, check_count
+from simlab.run.engine import check_run_size
 from simlab.run.spec import Grid, Spec, Task
-from simlab.run.store import Store
+from simlab.run.store import Heartbeat, Store
 
 #: the executors a sweep or a reproduction can use
 EXECUTORS = ("local", "dask")
+#: how often a sweep looks for a cell that another sweep on the store is computing
+CLAIM_POLL_SECONDS = 0.2
+#: seconds to reach a Dask scheduler before giving up with one line
+SCHEDULER_TIMEOUT = 10
 
 
 def _version() -> str:
@@ -174,7 +179,7 @@ def iter_sweep(cells: Iterable[Spec | Task] | Grid,
     if scheduler is not None and workers is not None:
         raise InputError("give either a scheduler address or a number of workers, not both")
     if workers is not None:
-        workers = check_count("workers", workers)
+        workers = check_workers(workers)
     numba_threads = check_count("numba threads per task", numba_threads)
     if replicas_per_task is not None:
         if executor != "dask":
@@ -189,6 +194,9 @@ def iter_sweep(cells: Iterable[Spec | Task] | Grid,
     unique = list(dict.fromkeys(cells))
     for cell in unique:
         if cell.kind == "engine":
+            check_run_size(cell.steps, cell.replicas, _spec_dim(cell),
+                           cell.checkpoints if isinstance(cell.checkpoints, int) else
+                           None if cell.checkpoints is None else len(cell.checkpoints))
             cell.build()
         else:
             cell.callable()
@@ -208,17 +216,87 @@ def iter_sweep(cells: Iterable[Spec | Task] | Grid,
     label = f"sweep ({len(cached)} of {len(unique)} cells cached)" if cached else "sweep"
     bar = progress(total=len(pending), desc=label, unit="cell") if show_progress else None
     try:
-        finished = (_local(pending) if executor == "local" else
-                    _dask(pending, scheduler, workers or os.cpu_count() or 1, numba_threads,
-                          replicas_per_task))
-        for cell, result, seconds in finished:
-            store.put(cell, result, seconds)
-            if bar is not None:
-                bar.update(1)
-            yield Outcome(cell, result, statuses[cell], seconds)
+        with Heartbeat(store):
+            remaining = pending
+            while remaining:
+                # claim, then compute: lazily for the local executor (two local sweeps share
+                # the cells), all at once for Dask; the cells claimed by another live sweep
+                # are waited for afterwards
+                taken: set = set()
+                if executor == "local":
+                    finished = _local(_claim(store, remaining, taken))
+                else:
+                    mine = list(_claim(store, remaining, taken))
+                    finished = (_dask(mine, scheduler, workers or os.cpu_count() or 1,
+                                      numba_threads, replicas_per_task) if mine else ())
+                for cell, result, seconds in finished:
+                    store.put(cell, result, seconds)
+                    store.release(cell)
+                    if bar is not None:
+                        bar.update(1)
+                    yield Outcome(cell, result, statuses[cell], seconds)
+                waiting = [cell for cell in remaining if cell not in taken]
+                remaining = []
+                while waiting and not remaining:
+                    still = []
+                    for cell in waiting:
+                        result = store.get(cell)
+                        if result is not None:  # the other sweep stored it
+                            if bar is not None:
+                                bar.update(1)
+                            yield Outcome(cell, result, "cached", None)
+                        elif store.claimed(cell):
+                            still.append(cell)
+                        else:  # its claim was released without a result, or went stale
+                            remaining.append(cell)
+                    waiting = still
+                    if waiting and not remaining:
+                        time.sleep(CLAIM_POLL_SECONDS)
+                remaining += waiting
     finally:
+        store.release_all()
         if bar is not None:
             bar.close()
+
+
+def _claim(store: Store, cells, taken: set):
+    """The cells of ``cells`` this process could claim, claimed as they are drawn."""
+    for cell in cells:
+        if store.claim(cell):
+            taken.add(cell)
+            yield cell
+
+
+def _spec_dim(cell: Spec) -> int:
+    """The dimension a spec names (``problem.dim``; 1 when it names none), read before the
+    problem is built: a problem of dimension 1e13 would allocate before any check."""
+    dim = dict(cell.problem_params).get("dim", 1)
+    return dim if isinstance(dim, int) and not isinstance(dim, bool) and dim > 0 else 1
+
+
+def check_workers(workers) -> int:
+    """A LocalCluster's worker count: a whole number from 1 to the number of cores (each worker
+    is a one-thread process: more only oversubscribe the cores, and 1e5 of them never start)."""
+    workers = check_count("workers", workers)
+    cores = os.cpu_count() or 1
+    if workers > max(cores, 2):
+        raise InputError(f"{workers:,} workers on a machine with {cores} cores: a LocalCluster "
+                         f"runs one single-threaded process per worker; use at most "
+                         f"{max(cores, 2)}, or a cluster (--scheduler)")
+    return workers
+
+
+def _connect(scheduler: str):
+    """A Client of the scheduler at ``scheduler``, or one line (InputError) within
+    :data:`SCHEDULER_TIMEOUT` seconds: a malformed address, an unknown scheme, nobody
+    listening."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT}s")
+    except (OSError, ValueError, TypeError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"cannot use the Dask scheduler {scheduler!r}: {first}") from None
 
 
 def _worker_simlab_version() -> str:
@@ -255,7 +333,7 @@ def _dask(cells: list[Spec | Task], scheduler: str | None, workers: int, numba_t
                                dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(cluster)
     else:
-        cluster, client = None, Client(scheduler)
+        cluster, client = None, _connect(scheduler)
     try:
         _check_workers(client)
         tasks = {}  # task key -> (cell, block index); blocks of one cell are gathered in order

@@ -12,6 +12,16 @@ fsync'ed. A run counts as finished only when its ``.json`` exists, parses, names
 its checksum matches: a run killed at any instant leaves every cell either finished or absent,
 and a truncated or corrupted file is detected and the cell recomputed.
 
+**Claims.** Two sweeps on one store never compute a cell twice while both live: before
+computing a cell, a sweep creates ``<key>.claim`` (``O_CREAT | O_EXCL``: one process wins)
+holding its pid, host and a random token, and deletes it once the cell is stored. Another
+sweep that finds the claim takes other cells and then waits for the claimed one to appear in
+the store. A claim is *stale*, and is taken over, when its process is dead (same host: the pid
+no longer runs) or its heartbeat is older than :data:`CLAIM_STALE_SECONDS` (any host: a live
+owner touches its claims every :data:`CLAIM_HEARTBEAT_SECONDS`), or the file is unreadable. So a
+crashed or killed sweep never leaves a cell stuck; at worst a cell whose owner stopped
+heart-beating is computed twice, which the atomic writes make harmless.
+
 *Why npz:* a cell's payload is a handful of dense float64/int64 arrays of a few kB to a few MB.
 ``np.savez`` (uncompressed) writes them bit-exactly, at disk speed, with numpy alone (parquet
 would need pyarrow and suits tables, not (replicas x checkpoints) matrices; zarr's chunked
@@ -26,7 +36,11 @@ import io
 import json
 import os
 import re
+import secrets
+import socket
 import tempfile
+import threading
+import time
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +52,11 @@ from simlab.errors import InputError
 
 _KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 _DEFAULT_STORE = ".simlab-cache"
+#: a claim whose file was not touched for this long is stale, whoever holds it
+CLAIM_STALE_SECONDS = 120.0
+#: how often a live sweep touches its claims
+CLAIM_HEARTBEAT_SECONDS = 20.0
+_HOST = socket.gethostname()
 
 
 def _version() -> str:
@@ -96,6 +115,7 @@ class Store:
     def __init__(self, root=None):
         root = root if root is not None else os.environ.get("SIMLAB_CACHE") or _DEFAULT_STORE
         self.root = Path(root)
+        self._claims: dict[str, str] = {}  # key -> token of the claims this object holds
 
     def __repr__(self):
         return f"Store({str(self.root)!r})"
@@ -234,6 +254,87 @@ class Store:
             entries.append(entry)
         return entries
 
+    # -- claims: a cell in flight, visible to other processes (see the module docstring)
+    def _claim_path(self, key: str) -> Path:
+        return self.root / f"{key}.claim"
+
+    def claim(self, cell) -> bool:
+        """Claim ``cell`` for this process: True if it is now ours (a stale claim is taken
+        over), False while another live process holds it."""
+        path = self._claim_path(cell.key)
+        token = secrets.token_hex(8)
+        record = json.dumps({"pid": os.getpid(), "host": _HOST, "token": token,
+                             "since": time.time()}).encode()
+        for _ in range(3):
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if not self._stale(path):
+                    return False
+                path.unlink(missing_ok=True)  # a dead owner's claim: take it over
+                continue
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(record)
+            self._claims[cell.key] = token
+            return True
+        return False
+
+    def release(self, cell) -> None:
+        """Drop this process's claim on ``cell`` (never another process's)."""
+        token = self._claims.pop(cell.key, None)
+        if token is None:
+            return
+        path = self._claim_path(cell.key)
+        try:
+            if json.loads(path.read_text()).get("token") == token:
+                path.unlink()
+        except (OSError, ValueError):
+            pass
+
+    def release_all(self) -> None:
+        for key in list(self._claims):
+            self.release(_Key(key))
+
+    def claimed(self, cell) -> bool:
+        """Whether a live process other than this one's claims holds ``cell``."""
+        path = self._claim_path(cell.key)
+        return path.exists() and cell.key not in self._claims and not self._stale(path)
+
+    def heartbeat(self) -> None:
+        """Touch this process's claims (so that other hosts see them alive)."""
+        for key in list(self._claims):
+            try:
+                os.utime(self._claim_path(key))
+            except OSError:
+                pass
+
+    @staticmethod
+    def _stale(path: Path) -> bool:
+        try:
+            age = time.time() - path.stat().st_mtime
+            record = json.loads(path.read_text())
+            pid, host = int(record["pid"]), str(record["host"])
+        except FileNotFoundError:
+            return False  # released meanwhile: not stale, simply gone
+        except (OSError, ValueError, KeyError, TypeError):
+            return True  # unreadable (a crash while writing it)
+        if age > CLAIM_STALE_SECONDS:
+            return True
+        if host == _HOST:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            except PermissionError:
+                return False  # alive, another user's
+        return False
+
+    def claim_files(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p for p in self.root.iterdir()
+                      if p.suffix == ".claim" and _KEY_PATTERN.match(p.stem))
+
     def temporary_files(self) -> list[Path]:
         """Leftovers of writes that were killed before their rename."""
         if not self.root.is_dir():
@@ -249,7 +350,8 @@ class Store:
         removed, size = 0, 0
         if self.root.is_dir():
             for path in list(self.root.iterdir()):
-                ours = (path.suffix in (".npz", ".json") and _KEY_PATTERN.match(path.stem)) or (
+                ours = (path.suffix in (".npz", ".json", ".claim")
+                        and _KEY_PATTERN.match(path.stem)) or (
                     path.name.startswith(".") and path.name.endswith(".tmp")
                     and _KEY_PATTERN.match(path.name[1:65]))
                 if ours and path.is_file():
@@ -260,6 +362,35 @@ class Store:
         return {"store": str(self.root), "files_removed": removed, "bytes_removed": size}
 
 
+
+
+class _Key:
+    """Stands for a cell where only its key is needed."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+
+class Heartbeat:
+    """A daemon thread that touches a store's claims every :data:`CLAIM_HEARTBEAT_SECONDS`
+    while a sweep runs (``with Heartbeat(store): ...``)."""
+
+    def __init__(self, store: Store, every: float | None = None):
+        self.store, self.every = store, every or CLAIM_HEARTBEAT_SECONDS
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="simlab-claims", daemon=True)
+
+    def _run(self):
+        while not self._stop.wait(self.every):
+            self.store.heartbeat()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def _checksum(payload: bytes, meta: dict) -> str:
