@@ -270,3 +270,139 @@ def test_simulate_json_marks_diverged_values_as_inf(capsys):
     assert error["mean"][-1] == "inf" and error["median"][-1] == "inf"
     assert error["stderr"][-1] is None
     assert all(isinstance(v, float) for v in error["mean"][:3])
+
+
+# -- two sweeps on one store: claims ----------------------------------------------------------
+
+DRIVER = """\
+import json, sys, time
+from pathlib import Path
+from simlab.cli import main
+if __name__ == "__main__":
+    go = Path(sys.argv[1])
+    while not go.exists():  # both processes start computing together
+        time.sleep(0.01)
+    sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_two_sweeps_on_one_store_compute_each_cell_once(tmp_path):
+    """Two processes sweep the same 6 cells (each ~0.3 s: K = 50000, R = 100) on one store,
+    released together. Before claims each computed all 6 (12 computations); now each cell is
+    computed by exactly one of them and the other reads it from the store."""
+    spec = write_json(tmp_path / "spec.json", {
+        "base": {**TINY, "steps": 50_000, "replicas": 100}, "axes": {"seed": list(range(6))}})
+    script = tmp_path / "driver.py"
+    script.write_text(DRIVER)
+    go, store = tmp_path / "go", tmp_path / "store"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    processes = [subprocess.Popen([sys.executable, str(script), str(go), "sweep", "--spec",
+                                   spec, "--store", str(store), "--json"], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+    go.touch()
+    documents = []
+    for process in processes:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err[-2000:]
+        documents.append(json.loads(out))
+    statuses = [{row["key"]: row["status"] for row in d["cells"]} for d in documents]
+    assert statuses[0].keys() == statuses[1].keys() and len(statuses[0]) == 6
+    for key in statuses[0]:
+        assert sorted([statuses[0][key], statuses[1][key]]) == ["cached", "computed"], key
+    assert documents[0]["computed"] + documents[1]["computed"] == 6
+    assert not Store(store).claim_files()
+    errors = [{row["key"]: row["final_median_error"] for row in d["cells"]} for d in documents]
+    assert errors[0] == errors[1]
+
+
+def _claim_file(store: Store, cell, pid: int, host: str, age: float = 0.0) -> Path:
+    store.root.mkdir(parents=True, exist_ok=True)
+    path = store.root / f"{cell.key}.claim"
+    path.write_text(json.dumps({"pid": pid, "host": host, "token": "x", "since": 0}))
+    if age:
+        stamp = path.stat().st_mtime - age
+        os.utime(path, (stamp, stamp))
+    return path
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+@pytest.mark.parametrize("owner", ["dead-pid", "old-heartbeat", "unreadable"])
+def test_a_crashed_sweeps_claim_never_blocks(tmp_path, owner):
+    """A claim left by a killed process (this host, pid gone), by a host whose heartbeat
+    stopped 1 h ago, or a half-written claim: taken over at once, the cell computed."""
+    import socket
+
+    cells = tiny_cells()
+    store = Store(tmp_path / "store")
+    if owner == "dead-pid":
+        path = _claim_file(store, cells[0], _dead_pid(), socket.gethostname())
+    elif owner == "old-heartbeat":
+        path = _claim_file(store, cells[0], 1, "elsewhere", age=3600)
+    else:
+        path = _claim_file(store, cells[0], 1, "elsewhere")
+        path.write_text('{"pid": ')
+    outcomes = {o.cell: o.status for o in iter_sweep(cells, store, show_progress=False)}
+    assert outcomes == {cells[0]: "computed", cells[1]: "computed"}
+    assert not path.exists()
+
+
+def test_a_live_claim_is_waited_for(tmp_path):
+    """Another host's fresh claim on cell 0: the sweep computes cell 1, then waits until the
+    owner stores cell 0 (a thread here, 0.5 s later) and reads it: computed once."""
+    import threading
+
+    cells = tiny_cells()
+    store = Store(tmp_path / "store")
+    path = _claim_file(store, cells[0], 1, "elsewhere")
+    expected = cells[0].compute()
+
+    def owner():
+        Store(store.root).put(cells[0], expected, 0.0)
+        path.unlink()
+
+    timer = threading.Timer(0.5, owner)
+    timer.start()
+    outcomes = {o.cell: o for o in iter_sweep(cells, store, show_progress=False)}
+    timer.join()
+    assert outcomes[cells[1]].status == "computed"
+    assert outcomes[cells[0]].status == "cached"
+    assert identical(outcomes[cells[0]].result, expected)
+
+
+def test_a_claim_released_without_a_result_is_taken_over(tmp_path):
+    """The owner gives up (its cell failed): the waiting sweep computes the cell itself."""
+    import threading
+
+    cells = tiny_cells()
+    store = Store(tmp_path / "store")
+    path = _claim_file(store, cells[0], 1, "elsewhere")
+    timer = threading.Timer(0.3, path.unlink)
+    timer.start()
+    outcomes = {o.cell: o.status for o in iter_sweep(cells, store, show_progress=False)}
+    timer.join()
+    assert outcomes == {cells[0]: "computed", cells[1]: "computed"}
+
+
+def test_claims_are_released_when_a_cell_fails(tmp_path, monkeypatch):
+    from simlab.run.spec import Spec
+
+    def fail(*_, **__):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Spec, "compute", fail)
+    store = Store(tmp_path / "store")
+    with pytest.raises(RuntimeError, match="boom"):
+        list(iter_sweep(tiny_cells(), store, show_progress=False))
+    assert store.claim_files() == []
+
+
+def test_cache_clear_removes_claim_files(tmp_path):
+    store = Store(tmp_path / "store")
+    _claim_file(store, tiny_cells()[0], 1, "elsewhere")
+    assert store.clear()["files_removed"] == 1 and store.claim_files() == []
