@@ -406,3 +406,68 @@ def test_cache_clear_removes_claim_files(tmp_path):
     store = Store(tmp_path / "store")
     _claim_file(store, tiny_cells()[0], 1, "elsewhere")
     assert store.clear()["files_removed"] == 1 and store.claim_files() == []
+
+
+# -- the sweep verb's bad input: one line, exit 2, nothing computed or written ----------------
+
+def _sweep_refuses(tmp_path, capsys, monkeypatch, spec_text, extra=(), timeout=None):
+    from simlab.run import executors
+    from simlab.run.spec import Spec
+
+    def no_compute(*_, **__):
+        raise AssertionError("a cell was computed")
+
+    monkeypatch.setattr(Spec, "compute", no_compute)
+    if timeout is not None:
+        monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", timeout)
+    path = tmp_path / "spec.json"
+    path.write_bytes(spec_text if isinstance(spec_text, bytes) else spec_text.encode())
+    store = tmp_path / "store"
+    try:
+        code = main(["sweep", "--spec", str(path), "--store", str(store), *extra])
+    except SystemExit as stop:
+        code = stop.code
+    assert code == 2
+    message = one_line_error(capsys, "sweep")
+    assert not store.exists() or not any(p.suffix in (".npz", ".json", ".claim")
+                                         for p in store.iterdir())
+    return message
+
+
+GOOD = {"base": TINY, "axes": {"seed": [0]}}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{}".encode("utf-16"), "not UTF-8"),
+    (json.dumps({"base": "quadratic", "axes": {}}), "must be JSON objects"),
+    (json.dumps({"base": [TINY], "axes": {}}), "must be JSON objects"),
+    (json.dumps({"base": {**TINY, "steps": True}, "axes": {}}), "steps K must be a whole"),
+    (json.dumps({"base": {**TINY, "replicas": True}, "axes": {}}), "replicas R must be a whole"),
+    (json.dumps({"base": TINY, "axes": {f"noise.x{i}": list(range(10)) for i in range(9)}}),
+     "more than the 1,000,000"),
+    (json.dumps({"base": {**TINY, "dim": 10 ** 13}, "axes": {}}), "of memory"),
+    (json.dumps({"base": {**TINY, "steps": 10 ** 15}, "axes": {}}), "of memory"),
+])
+def test_sweep_bad_spec_files(tmp_path, capsys, monkeypatch, text, message):
+    assert message in _sweep_refuses(tmp_path, capsys, monkeypatch, text)
+
+
+def test_sweep_refuses_more_workers_than_cores(tmp_path, capsys, monkeypatch):
+    message = _sweep_refuses(tmp_path, capsys, monkeypatch, json.dumps(GOOD),
+                             ["--workers", "100000"])
+    assert "100,000 workers" in message
+
+
+@pytest.mark.parametrize("address, message", [
+    ("tcp://127.0.0.1:1", "Timed out"), ("not a url", "missing port"),
+    ("foo://x:1", "unknown address scheme")])
+def test_sweep_bad_scheduler_is_one_line(tmp_path, capsys, monkeypatch, address, message):
+    """A scheduler nobody listens at: one line after the timeout (1 s here, 10 s by default),
+    where it was a 30 s wait and a 53-line traceback."""
+    import time
+
+    start = time.perf_counter()
+    text = _sweep_refuses(tmp_path, capsys, monkeypatch, json.dumps(GOOD),
+                          ["--scheduler", address], timeout=1)
+    assert message in text and address in text
+    assert time.perf_counter() - start < 15
