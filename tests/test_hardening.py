@@ -471,3 +471,24 @@ def test_sweep_bad_scheduler_is_one_line(tmp_path, capsys, monkeypatch, address,
                           ["--scheduler", address], timeout=1)
     assert message in text and address in text
     assert time.perf_counter() - start < 15
+
+
+# -- the README's sweep spec ------------------------------------------------------------------
+
+def test_readme_shows_the_example_spec_file_and_it_builds():
+    """The JSON block of the README's sweep section is examples/sweep.json, and its 8 cells
+    build (names valid) without running."""
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Sweeps: the spec file and its names"):]
+    block = re.search(r"```json\n(.*?)```", section, re.S).group(1)
+    example = REPO / "examples" / "sweep.json"
+    assert json.loads(block) == json.loads(example.read_text())
+    grid = Grid.from_json(example)
+    cells = grid.cells()
+    assert len(cells) == 8
+    for cell in cells:
+        cell.build()
+    for name in list(grid.base) + list(grid.axes):
+        assert f"`{name.partition('.')[0]}" in section, name
