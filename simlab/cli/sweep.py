@@ -54,7 +54,7 @@ def run(args) -> dict:
     grid = Grid.from_json(args.spec)
     if args.workers is not None:
         check_workers(args.workers)
-    store = Store(args.store).check_writable()
+    store = Store(args.store)  # checked writable by iter_sweep before any cell runs
     cells = grid.cells()
     outcomes = {outcome.cell: outcome for outcome in iter_sweep(
         cells, store, scheduler=args.scheduler, workers=args.workers,

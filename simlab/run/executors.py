@@ -186,7 +186,6 @@ def iter_sweep(cells: Iterable[Spec | Task] | Grid,
             raise InputError("replicas per task applies to the dask executor only")
         replicas_per_task = check_count("replicas per task", replicas_per_task)
 
-    store.check_writable()
     cells = cells.cells() if isinstance(cells, Grid) else list(cells)
     for cell in cells:
         if not isinstance(cell, (Spec, Task)):
@@ -200,6 +199,8 @@ def iter_sweep(cells: Iterable[Spec | Task] | Grid,
             cell.build()
         else:
             cell.callable()
+    store.check_writable()  # after the cells (a bad cell leaves no empty store behind), before
+    # any work
     cached, pending, statuses = [], [], {}
     for cell in unique:
         state, result = store._load(cell)
