@@ -248,6 +248,10 @@ def iter_sweep(cells: Iterable[Spec | Task] | Grid,
                             yield Outcome(cell, result, "cached", None)
                         elif store.claimed(cell):
                             still.append(cell)
+                        elif (result := store.get(cell)) is not None:  # stored, then released
+                            if bar is not None:
+                                bar.update(1)
+                            yield Outcome(cell, result, "cached", None)
                         else:  # its claim was released without a result, or went stale
                             remaining.append(cell)
                     waiting = still
@@ -261,9 +265,14 @@ def iter_sweep(cells: Iterable[Spec | Task] | Grid,
 
 
 def _claim(store: Store, cells, taken: set):
-    """The cells of ``cells`` this process could claim, claimed as they are drawn."""
+    """The cells of ``cells`` this process could claim, claimed as they are drawn; a cell that
+    another sweep stored before this one claimed it is released and left to the waiting loop,
+    which reads it."""
     for cell in cells:
         if store.claim(cell):
+            if store.status(cell) == "ok":
+                store.release(cell)
+                continue
             taken.add(cell)
             yield cell
 

@@ -265,19 +265,25 @@ class Store:
         token = secrets.token_hex(8)
         record = json.dumps({"pid": os.getpid(), "host": _HOST, "token": token,
                              "since": time.time()}).encode()
-        for _ in range(3):
-            try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                if not self._stale(path):
-                    return False
-                path.unlink(missing_ok=True)  # a dead owner's claim: take it over
-                continue
+        # written whole under a temporary name, then hard-linked to the claim's name: the link
+        # fails if the claim exists, and nobody ever reads a half-written claim
+        fd, temporary = tempfile.mkstemp(dir=self.root, prefix=f".{cell.key}.", suffix=".tmp")
+        try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(record)
-            self._claims[cell.key] = token
-            return True
-        return False
+            for _ in range(3):
+                try:
+                    os.link(temporary, path)
+                except FileExistsError:
+                    if not self._stale(path):
+                        return False
+                    path.unlink(missing_ok=True)  # a dead owner's claim: take it over
+                    continue
+                self._claims[cell.key] = token
+                return True
+            return False
+        finally:
+            os.unlink(temporary)
 
     def release(self, cell) -> None:
         """Drop this process's claim on ``cell`` (never another process's)."""
@@ -317,7 +323,7 @@ class Store:
         except FileNotFoundError:
             return False  # released meanwhile: not stale, simply gone
         except (OSError, ValueError, KeyError, TypeError):
-            return True  # unreadable (a crash while writing it)
+            return True  # unreadable: not one of ours (claims are written whole)
         if age > CLAIM_STALE_SECONDS:
             return True
         if host == _HOST:
