@@ -335,7 +335,7 @@ def _dead_pid() -> int:
 @pytest.mark.parametrize("owner", ["dead-pid", "old-heartbeat", "unreadable"])
 def test_a_crashed_sweeps_claim_never_blocks(tmp_path, owner):
     """A claim left by a killed process (this host, pid gone), by a host whose heartbeat
-    stopped 1 h ago, or a half-written claim: taken over at once, the cell computed."""
+    stopped 1 h ago, or a half-written claim 10 s old: taken over at once, the cell computed."""
     import socket
 
     cells = tiny_cells()
@@ -345,8 +345,10 @@ def test_a_crashed_sweeps_claim_never_blocks(tmp_path, owner):
     elif owner == "old-heartbeat":
         path = _claim_file(store, cells[0], 1, "elsewhere", age=3600)
     else:
-        path = _claim_file(store, cells[0], 1, "elsewhere")
+        path = _claim_file(store, cells[0], 1, "elsewhere", age=10)
+        stamp = path.stat().st_mtime
         path.write_text('{"pid": ')
+        os.utime(path, (stamp, stamp))
     outcomes = {o.cell: o.status for o in iter_sweep(cells, store, show_progress=False)}
     assert outcomes == {cells[0]: "computed", cells[1]: "computed"}
     assert not path.exists()
@@ -493,3 +495,24 @@ def test_readme_shows_the_example_spec_file_and_it_builds():
         cell.build()
     for name in list(grid.base) + list(grid.axes):
         assert f"`{name.partition('.')[0]}" in section, name
+
+
+def test_claims_without_hard_links_and_young_unreadable_claims(tmp_path, monkeypatch):
+    """Where the file system has no hard links a claim is still exclusive; an unreadable claim
+    younger than 5 s may be mid-write, so it is respected."""
+    import errno
+
+    cells = tiny_cells()
+    store, other = Store(tmp_path), Store(tmp_path)
+
+    def no_links(*_):
+        raise OSError(errno.EPERM, "hard links not supported")
+
+    monkeypatch.setattr(os, "link", no_links)
+    assert store.claim(cells[0]) and not other.claim(cells[0])
+    assert other.claimed(cells[0]) and not store.claimed(cells[0])
+    store.release(cells[0])
+    assert other.claim(cells[0])
+    path = tmp_path / f"{cells[1].key}.claim"
+    path.write_text('{"pid": ')
+    assert store.claimed(cells[1]) and not store.claim(cells[1])

@@ -56,7 +56,23 @@ _DEFAULT_STORE = ".simlab-cache"
 CLAIM_STALE_SECONDS = 120.0
 #: how often a live sweep touches its claims
 CLAIM_HEARTBEAT_SECONDS = 20.0
+#: an unreadable claim younger than this may still be being written
+CLAIM_UNREADABLE_SECONDS = 5.0
 _HOST = socket.gethostname()
+
+
+def _create_exclusive(temporary: str, path: Path, record: bytes) -> None:
+    """Create ``path`` holding ``record``, or raise FileExistsError: a hard link of the
+    written ``temporary`` (atomic: never seen half-written); where the file system has no
+    hard links, ``O_CREAT | O_EXCL`` and a write."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (some network and FUSE file systems)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(record)
 
 
 def _version() -> str:
@@ -273,7 +289,7 @@ class Store:
                 handle.write(record)
             for _ in range(3):
                 try:
-                    os.link(temporary, path)
+                    _create_exclusive(temporary, path, record)
                 except FileExistsError:
                     if not self._stale(path):
                         return False
@@ -318,12 +334,17 @@ class Store:
     def _stale(path: Path) -> bool:
         try:
             age = time.time() - path.stat().st_mtime
+        except FileNotFoundError:
+            return False  # released meanwhile: not stale, simply gone
+        try:
             record = json.loads(path.read_text())
             pid, host = int(record["pid"]), str(record["host"])
         except FileNotFoundError:
-            return False  # released meanwhile: not stale, simply gone
+            return False
         except (OSError, ValueError, KeyError, TypeError):
-            return True  # unreadable: not one of ours (claims are written whole)
+            # unreadable: a crash mid-write (only where hard links are unsupported and the
+            # claim is written in place), stale once older than a write can take
+            return age > CLAIM_UNREADABLE_SECONDS
         if age > CLAIM_STALE_SECONDS:
             return True
         if host == _HOST:
