@@ -18,9 +18,10 @@ holding its pid, host and a random token, and deletes it once the cell is stored
 sweep that finds the claim takes other cells and then waits for the claimed one to appear in
 the store. A claim is *stale*, and is taken over, when its process is dead (same host: the pid
 no longer runs) or its heartbeat is older than :data:`CLAIM_STALE_SECONDS` (any host: a live
-owner touches its claims every :data:`CLAIM_HEARTBEAT_SECONDS`), or the file is unreadable. So a
-crashed or killed sweep never leaves a cell stuck; at worst a cell whose owner stopped
-heart-beating is computed twice, which the atomic writes make harmless.
+owner touches its claims every :data:`CLAIM_HEARTBEAT_SECONDS`), or it has been unreadable
+for :data:`CLAIM_UNREADABLE_SECONDS`. So a crashed or killed sweep never leaves a cell stuck;
+at worst a cell whose owner stopped heart-beating is computed twice, which the atomic writes
+make harmless.
 
 *Why npz:* a cell's payload is a handful of dense float64/int64 arrays of a few kB to a few MB.
 ``np.savez`` (uncompressed) writes them bit-exactly, at disk speed, with numpy alone (parquet
