@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 
 from simlab.cli import main
-from simlab.errors import InputError
 from simlab.sweep import Grid, Store, identical, iter_sweep, sweep
 
 REPO = Path(__file__).resolve().parents[1]
@@ -516,3 +515,16 @@ def test_claims_without_hard_links_and_young_unreadable_claims(tmp_path, monkeyp
     path = tmp_path / f"{cells[1].key}.claim"
     path.write_text('{"pid": ')
     assert store.claimed(cells[1]) and not store.claim(cells[1])
+
+
+def test_an_unforeseen_memory_error_is_one_line(capsys, monkeypatch):
+    """The net under the size checks: a MemoryError from any verb (adam-update --samples 1e13
+    was one) is one line and exit 2, not a traceback."""
+    import simlab.cli.cache as cache
+
+    def too_big(_):
+        raise MemoryError
+
+    monkeypatch.setattr(cache, "run", too_big)
+    assert main(["cache", "list"]) == 2
+    assert "out of memory" in one_line_error(capsys, "cache")

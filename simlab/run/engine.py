@@ -12,7 +12,6 @@ finished blocks. A non-finite iterate is recorded, never a crash.
 from __future__ import annotations
 
 import functools
-import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 

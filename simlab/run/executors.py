@@ -19,8 +19,9 @@ the threads have been launched"). A Nanny applies its ``env`` only after the spa
 re-imported the main script (which, for the ``simlab`` console script, imports simlab and
 numba), so setting ``NUMBA_NUM_THREADS`` there made every compilation on a cold cache fail.
 Each task therefore pins the variable to the value numba was imported with before it may
-compile (:func:`_pin_numba_environment`), on a LocalCluster or any other cluster. The kernels are top-level ``@njit(cache=True)`` functions of :mod:`simlab._kernels`,
-so every worker process loads them from numba's on-disk cache (or compiles them once). A sweep
+compile (:func:`_pin_numba_environment`), on a LocalCluster or any other cluster. The kernels
+are top-level ``@njit(cache=True)`` functions of :mod:`simlab._kernels`, so every worker
+process loads them from numba's on-disk cache (or compiles them once). A sweep
 of few, large cells can split each engine cell into tasks of at most ``replicas_per_task``
 replicas (``simulate``'s ``replica_offset``); the blocks are concatenated in replica order,
 bit-identical to one piece. Results travel back to the client, which writes the store: the
@@ -28,6 +29,10 @@ workers need no shared file system, but they need this simlab version importable
 before any cell is submitted). A script that starts a LocalCluster (``workers=N``) needs the
 usual ``if __name__ == "__main__":`` guard: the worker processes are spawned and re-import the
 main module.
+
+Two sweeps on one store share its cells: each claims a cell before computing it (see
+:mod:`simlab.run.store`, *Claims*), computes the cells it could claim, then waits for the
+cells another live sweep holds (or takes them over when that sweep died).
 """
 
 from __future__ import annotations
