@@ -371,7 +371,8 @@ def test_zero_chain_checks_catch_broken_chains():
     assert verdicts(rows, "<= 23") == ["fails"]
     rows = checks.zero_chain_checks(QUICK, DoubledChain, P_DEFAULT, select=["suboptimality"])
     assert verdicts(rows, "12 d") == ["fails"]
-    rows = checks.zero_chain_checks(QUICK, LeakyChain, P_DEFAULT, select=["gradient-support", "oracle"])
+    rows = checks.zero_chain_checks(QUICK, LeakyChain, P_DEFAULT,
+                                    select=["gradient-support", "oracle"])
     assert verdicts(rows, "prog_0(grad") == ["fails"]
     assert verdicts(rows, "zero chain: prog_0(g_d") == ["fails"]
     rows = checks.zero_chain_checks(QUICK, HalfGradientChain, P_DEFAULT, select=["gradient-norm"])

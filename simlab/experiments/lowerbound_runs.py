@@ -10,9 +10,9 @@ mu = L = 1, l1 = 0, centre b, box [0, 1/2]) and the oracle's noise is
 probability p_nu and x otherwise (eq. (6), reconstructed). The problem distribution (a fair coin
 over b in {2 eps, eps}) is realised as R replicas at each b, each b its own seed
 (``seed_of`` of the instance's description: every algorithm and schedule at a given k and b sees
-the same oracle draws), combined with equal weights. The measured quantity is the Bayes risk E[f_b(x_k)] - f* = (1/2) sum_nu
-E_nu[f_{b_nu}(x_k)], where x_k is the algorithm's output after k oracle calls (for GClip, the
-k-weighted average of Theorem 4).
+the same oracle draws), combined with equal weights. The measured quantity is the Bayes risk
+E[f_b(x_k)] - f* = (1/2) sum_nu E_nu[f_{b_nu}(x_k)], where x_k is the algorithm's output after k
+oracle calls (for GClip, the k-weighted average of Theorem 4).
 
 The bound it is compared with is computed, not typed in. The extracted text lost Lemmas 15-16's
 formulas; rather than reconstruct their loose constants (Markov plus Pinsker), we use Le Cam's

@@ -352,9 +352,9 @@ def _theorem5(key: str, settings: CheckSettings, factory, rng, **_) -> list[dict
                     worst_z, worst_case = z, (nu, point)
         rows.append(row(name, "oracle unbiased (Monte Carlo)", worst_z, MC_STANDARD_ERRORS, "<=",
                         "monte-carlo",
-                        f"max |mean - f_b'(x)| / standard error over nu in {{0, 1}}, x in {{0, 1/2}}"
-                        f" at alpha=1.25, eps=1/8, n={n} each (worst nu={worst_case[0]}, "
-                        f"x={worst_case[1]}); a correct oracle exceeds 5 with probability < 1e-6"))
+                        f"max |mean - f_b'(x)| / standard error over nu in {{0, 1}}, "
+                        f"x in {{0, 1/2}} at alpha=1.25, eps=1/8, n={n} each "
+                        f"(worst nu={worst_case[0]}, x={worst_case[1]}); a correct oracle exceeds 5 with probability < 1e-6"))
         instance = factory(1.25, 0.125, 0)
         exact = sum(q * abs(g) ** 1.25 for q, g in instance.oracle_law(0.5))
         mean, se = _mc_mean(np.abs(instance.sample_gradient(np.full(n, 0.5), rng)) ** 1.25)
@@ -437,8 +437,8 @@ def _zero_chain(key: str, settings: CheckSettings, factory, rng, p: float, **_) 
         excess = max(prog(chain.gradient(v), 0.0) - prog(v, 0.5) for v in points)
         rows.append(row(name, "prog_0(grad f_d(x)) <= prog_1/2(x) + 1", excess, 1.0, "<=",
                         "worst-case search",
-                        f"max of prog_0(grad f_d(x)) - prog_1/2(x) over {len(points)} seeded points "
-                        f"with entries on and beside the thresholds, d={d_search}"))
+                        f"max of prog_0(grad f_d(x)) - prog_1/2(x) over {len(points)} seeded "
+                        f"points with entries on and beside the thresholds, d={d_search}"))
 
     if want("gradient-norm"):
         # ||grad f_d(x)|| >= 1 whenever prog_1(x) < d, i.e. |x_d| <= 1
@@ -498,7 +498,8 @@ def _zero_chain(key: str, settings: CheckSettings, factory, rng, p: float, **_) 
         )
         rows.append(row(name, "zero chain: P(prog_0(g_d(0)) = prog_1/4(0) + 1) <= p (Monte Carlo)",
                         progressed, p, "<=", "monte-carlo",
-                        f"frequency over n={n} draws at x=0, p={p:g}; allowance 5 binomial standard errors",
+                        f"frequency over n={n} draws at x=0, p={p:g}; allowance 5 binomial "
+                        "standard errors",
                         allowance=MC_STANDARD_ERRORS * math.sqrt(p * (1 - p) / n)))
     return rows
 
@@ -569,8 +570,8 @@ def _theorem6(key: str, settings: CheckSettings, factory, rng, parameters: dict,
         )
         rows.append(row(name, "||grad F(x)|| >= 2 eps when prog_1(x/lambda) < d", math.sqrt(value),
                         2 * eps, ">=", "worst-case search",
-                        f"{label}; inf over |x_d| <= lambda (structured, prefix and uniform starts); "
-                        "allowance 4 ulp", allowance=4 * ULP * 2 * eps))
+                        f"{label}; inf over |x_d| <= lambda (structured, prefix and uniform "
+                        "starts); allowance 4 ulp", allowance=4 * ULP * 2 * eps))
 
     if want("moment-exact"):
         # alpha-moment: the proof's bound, exactly, and the worst case over x
@@ -628,8 +629,8 @@ def _theorem6(key: str, settings: CheckSettings, factory, rng, parameters: dict,
         rows.append(row(name, "oracle unbiased (Monte Carlo)", worst_z, MC_STANDARD_ERRORS, "<=",
                         "monte-carlo",
                         f"{label}; max over coordinates and {len(x_points)} points of |mean - "
-                        f"grad F| / standard error (coordinates whose draws all equal grad F count as "
-                        f"exact),"
+                        f"grad F| / standard error (coordinates whose draws all equal grad F "
+                        f"count as exact),"
                         f" n={n} each"))
         mean, se = _mc_mean(moment_samples[-1])
         rows.append(row(name, "alpha-moment E||g(x) - grad F(x)||^alpha <= G^alpha (Monte Carlo)",
