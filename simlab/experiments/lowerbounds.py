@@ -354,7 +354,8 @@ def _theorem5(key: str, settings: CheckSettings, factory, rng, **_) -> list[dict
                         "monte-carlo",
                         f"max |mean - f_b'(x)| / standard error over nu in {{0, 1}}, "
                         f"x in {{0, 1/2}} at alpha=1.25, eps=1/8, n={n} each "
-                        f"(worst nu={worst_case[0]}, x={worst_case[1]}); a correct oracle exceeds 5 with probability < 1e-6"))
+                        f"(worst nu={worst_case[0]}, x={worst_case[1]}); a correct oracle "
+                        "exceeds 5 with probability < 1e-6"))
         instance = factory(1.25, 0.125, 0)
         exact = sum(q * abs(g) ** 1.25 for q, g in instance.oracle_law(0.5))
         mean, se = _mc_mean(np.abs(instance.sample_gradient(np.full(n, 0.5), rng)) ** 1.25)
