@@ -234,6 +234,7 @@ def _mc_mean(samples) -> tuple[float, float]:
     samples = np.asarray(samples, dtype=float)
     return float(samples.mean()), float(samples.std(ddof=1) / math.sqrt(samples.size))
 
+
 # ---------------------------------------------------------------------------------------------
 # Theorem 5 (Appendix F)
 # ---------------------------------------------------------------------------------------------
