@@ -463,6 +463,9 @@ def test_checks_are_stored_tasks_with_derived_seeds():
     assert other[0].computed != first[0].computed
     with pytest.raises(InputError, match="unknown theorem5 checks"):
         checks.theorem5_checks(QUICK, select=["gama"])
+    with pytest.raises(InputError, match="needs a seed"):
+        checks.measure("theorem5", "gamma", "simlab.lowerbounds:Theorem5Instance", starts=2,
+                       samples=10, adversarial_points=10, chain_dimension=2)
     with pytest.raises(InputError, match="cannot import"):
         checks.theorem5_checks(QUICK, factory="simlab.lowerbounds:NoSuchInstance",
                                select=["gamma"])

@@ -675,14 +675,14 @@ def measure(group: str, check: str, factory: str, starts: int, samples: int,
     """What check ``check`` of ``group`` measures, as columns :data:`FIELDS` (one entry per
     row): the function of the checks' :class:`Task` cells. ``seed`` (the task's) seeds the
     searches and the Monte Carlo draws; the exact checks take none. ``p`` is the zero chain's
-    oracle probability; ``instance`` the Theorem 6 instance's arguments in field order."""
+    oracle probability; ``instance`` the Theorem 6 instance's arguments in the order of
+    :data:`THEOREM6_DEFAULT`'s keys."""
+    if check in RANDOMIZED[group] and seed is None:
+        raise InputError(f"the {group} check {check!r} draws random numbers: it needs a seed")
     settings = CheckSettings(starts, samples, adversarial_points, chain_dimension)
     cls = resolve(factory)
-    parameters = {}
-    if group == "theorem6":
-        names = [f.name for f in dataclasses.fields(cls) if f.init]
-        parameters = dict(zip(names, THEOREM6_DEFAULT.values() if instance is None
-                              else instance, strict=True))
+    parameters = dict(zip(THEOREM6_DEFAULT, THEOREM6_DEFAULT.values() if instance is None
+                          else instance, strict=True))
     rng = None if seed is None else np.random.default_rng(seed)
     rows = _GROUPS[group](check, settings, cls, rng, p=p, parameters=parameters)
     return {name: [r[name] for r in rows] for name in FIELDS}
