@@ -280,6 +280,18 @@ def test_zero_chain_verdicts_and_a_wrong_threshold():
         # progress is at most p k + 5 standard errors at every checkpoint
         excess = data["mean_progress"] - chain["expected_progress_bound"]
         assert np.all(excess <= 5 * data["progress_stderr"] + 1e-12)
+    # the progress verdict against a wrong bound, p T / 4, fails: the progress at T counts the
+    # oracle's successes (mean p T = 3.5, sd about sqrt(p T) = 1.9), so at 60 replicas its
+    # standard error is about 0.24 and p T / 4 lies about 11 of them below the expected mean;
+    # with the 5-standard-error allowance a correct run passes it with probability < 1e-8
+    horizon_bound = SMALL_CHAIN.p * chain["horizon"]
+    at = int(np.searchsorted(chain["checkpoints"], chain["horizon"]))
+    for name, data in chain["algorithms"].items():
+        args = data["progress_at_horizon"], float(data["progress_stderr"][at])
+        assert runs.progress_row(*args, horizon_bound, name=name, replicas=60)[
+            "verdict"] == "holds"
+        assert runs.progress_row(*args, horizon_bound / 4, name=name, replicas=60)[
+            "verdict"] == "fails"
     # the same check with a wrong claim, ||grad F|| >= 20 eps (10 times the scaled 1), fails
     spec = runs.zero_chain_spec("sgd", constant(1.0), SMALL_CHAIN, chain["horizon"],
                                 np.arange(1, chain["horizon"] + 1), settings)

@@ -424,6 +424,17 @@ def probability_row(successes: int, trials: int, *, name: str, detail: str) -> d
                                            "interval": [interval.low, interval.high]}
 
 
+def progress_row(mean_progress: float, stderr: float, bound: float, *, name: str,
+                 replicas: int) -> dict:
+    """Verdict of "mean prog_1(x_T/lambda) <= p T" (the proof: one coordinate per oracle success
+    at most), with an allowance of :data:`STANDARD_ERRORS` standard errors of the mean."""
+    return as_row(row(
+        "Theorem 6 runs", f"{name}: mean prog_1(x_T/lambda) <= p T (one coordinate per "
+        "oracle success at most)", mean_progress, bound, "<=", "monte-carlo",
+        f"ratio to p T {mean_progress / bound:.4f}; allowance {STANDARD_ERRORS:g} standard "
+        f"errors ({replicas} replicas)", allowance=STANDARD_ERRORS * stderr))
+
+
 def zero_chain_seed(instance: Theorem6Instance, name: str) -> int:
     """One seed per chain instance and algorithm: the schedules of one algorithm's tuning grid
     see the same oracle draws; each algorithm's verdicts rest on draws of its own."""
@@ -478,12 +489,8 @@ def zero_chain_runs(settings: RunSettings | None = None,
             "diverged": result.diverged,
         }
         progress_se = float(result.stderr("progress")[at_horizon])
-        rows.append(as_row(row(
-            "Theorem 6 runs", f"{name}: mean prog_1(x_T/lambda) <= p T (one coordinate per "
-            "oracle success at most)", mean_progress, instance.p * horizon, "<=", "monte-carlo",
-            f"ratio to p T {mean_progress / (instance.p * horizon):.4f}; allowance "
-            f"{STANDARD_ERRORS:g} standard errors ({settings.chain_replicas} replicas)",
-            allowance=STANDARD_ERRORS * progress_se)))
+        rows.append(progress_row(mean_progress, progress_se, instance.p * horizon, name=name,
+                                 replicas=settings.chain_replicas))
         rows.append(probability_row(
             kept, large.shape[0], name=name,
             detail=f"{schedule.describe()['name']} eta_k = {schedule.describe()['step_size']}, "
