@@ -65,7 +65,10 @@ def exact_fma(a, b, c):
     exact = Fraction(a) * Fraction(b) + Fraction(c)
     if exact == 0:  # the sign of an exact zero: (+0) unless both parts are -0
         return np.float64(a * b + c)
-    return np.float64(float(exact))  # Fraction -> float rounds to nearest, ties to even
+    try:
+        return np.float64(float(exact))  # Fraction -> float rounds to nearest, ties to even
+    except OverflowError:  # rounds beyond the largest float
+        return np.float64(math.inf if exact > 0 else -math.inf)
 
 
 def _bits_to_float(bits):
