@@ -127,6 +127,26 @@ def _simulated_source(source, namespace):
     return namespace[source.__name__]
 
 
+_device = (lambda f: f) if SIMULATOR else cuda.jit(device=True)
+
+
+@_device
+def min2(a, b):
+    """``min(a, b)`` as numba compiles it on the CPU (``do_minmax``: b if b < a else a, so a NaN
+    in b gives a), and as Python does: numba's built-in CUDA target fails to type the builtin
+    (``ol_min``'s ``*args`` implementation: "Signature mismatch"), so ports call this."""
+    return b if b < a else a
+
+
+@_device
+def max2(a, b):
+    """``max(a, b)`` as numba compiles it on the CPU: b if b > a else a."""
+    return b if b > a else a
+
+
+#: builtins replaced in the GPU ports (the simulator keeps Python's, which agree)
+_GPU_BUILTINS = {"min": min2, "max": max2}
+
 _PORTED: dict[str, object] = {}
 
 
@@ -149,6 +169,8 @@ def port(function):
             namespace[symbol] = port(value)
         elif SIMULATOR and symbol in _SIMULATED_INTRINSICS:
             namespace[symbol] = _SIMULATED_INTRINSICS[symbol]
+        elif not SIMULATOR and symbol in _GPU_BUILTINS:
+            namespace[symbol] = _GPU_BUILTINS[symbol]
     if SIMULATOR:
         ported = _simulated_source(source, namespace)
     else:
@@ -177,8 +199,6 @@ quadratic_objective = port(kernels.quadratic_objective)
 separable_gradient = port(kernels.separable_gradient)
 separable_objective = port(kernels.separable_objective)
 add_noise = port(kernels.add_noise)
-
-_device = (lambda f: f) if SIMULATOR else cuda.jit(device=True)
 
 _GOLDEN = kernels._GOLDEN
 _ONE = kernels._ONE
@@ -257,7 +277,7 @@ def make_kernel(dim, problem, pareto_fast, algorithm, projected, averaging, trac
                 separable_gradient(PROBLEM, pp, parr, x, g)
             if TRACK:
                 gn = norm2(g)
-                min_grad_sum += min(gn, gn * gn)
+                min_grad_sum += min2(gn, gn * gn)
             if PARETO_FAST:  # add_pareto_noise, fused: word i of this step is base + i golden
                 base = key + counter * _GOLDEN
                 for i in range(D):

@@ -233,6 +233,57 @@ def test_no_contraction_turns_off_nvvms_fma():
     assert "fma.rn.f64" not in strict and "mul.rn.f64" in strict and "add.rn.f64" in strict
 
 
+class _Device:
+    """Stands in for a GPU when compiling PTX without one: numba's built-in CUDA target asks the
+    current device's compute capability before compiling a device function."""
+
+    compute_capability = (9, 0)
+
+
+def test_kernels_compile_for_the_gpu_without_contraction(monkeypatch):
+    """Each specialisation types and compiles to PTX on numba's real CUDA target (what the
+    simulator cannot show), and without :func:`no_contraction` NVVM adds FMAs that the CPU never
+    computes: with it, only the engine's explicit ones are left (23 per Pareto draw: the 24 of
+    fast_log2 and fast_exp2 less fma(1, r, 1), folded to an add). Needs libNVVM, not a GPU."""
+    if SIMULATED:
+        pytest.skip("the simulator compiles nothing")
+    from numba import cuda, types
+
+    import numba.cuda.dispatcher as dispatcher
+    from simlab import _cuda_kernels
+
+    if not GPU:
+        monkeypatch.setattr(dispatcher, "get_current_device", _Device, raising=False)
+    a1, a2, a3 = types.float64[::1], types.float64[:, ::1], types.float64[:, :, ::1]
+    i1 = types.int64[::1]
+    signature = (a1, types.uint64, types.int64, i1, a1, a1, a1, a1, a2, types.int64,
+                 types.int64, a1, a1, a3, i1, a2)
+    dim = 10
+    specialisations = [  # (problem, pareto_fast, algorithm, projected, averaging, track)
+        (kernels.QUADRATIC, True, kernels.SGD, False, False, False),
+        (kernels.QUADRATIC, True, kernels.GCLIP, False, False, True),
+        (kernels.CONSTRAINED_QUADRATIC, True, kernels.GCLIP, True, True, False),
+        (kernels.QUADRATIC, False, kernels.CCLIP, False, False, False),
+        (kernels.NONCONVEX, False, kernels.NSGD, False, False, False),
+    ]
+    for problem, *rest in specialisations:
+        kernel = _cuda_kernels.make_kernel(dim, problem, *rest)
+        try:
+            with cuda_backend.no_contraction():
+                strict, _ = cuda.compile_ptx(kernel.py_func, signature, cc=(9, 0))
+        except Exception as error:
+            if "NVVM" in str(error) or "libnvvm" in str(error).lower():
+                pytest.skip(f"needs libNVVM to compile PTX: {error}")
+            raise
+        assert ".entry" in strict
+    sgd = _cuda_kernels.make_kernel(dim, *specialisations[0])
+    contracted, _ = cuda.compile_ptx(sgd.py_func, signature, cc=(9, 0))
+    with cuda_backend.no_contraction():
+        strict, _ = cuda.compile_ptx(sgd.py_func, signature, cc=(9, 0))
+    assert strict.count("fma.rn.f64") == 23 * dim
+    assert contracted.count("fma.rn.f64") > strict.count("fma.rn.f64")
+
+
 # ----------------------------------------------------------------------------- on a GPU
 GAUSSIAN_ULP_BOUND = 8  # per draw: sqrt(-2 log u1) cos(2 pi u2), libdevice log 1 ulp and cos
 # 2 ulp against glibc's < 1 ulp each (CUDA Math API, double precision), through the sqrt (halves
