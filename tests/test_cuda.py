@@ -284,6 +284,42 @@ def test_kernels_compile_for_the_gpu_without_contraction(monkeypatch):
     assert contracted.count("fma.rn.f64") > strict.count("fma.rn.f64")
 
 
+# ----------------------------------------------------------------------------- the benchmark
+BENCH = [sys.executable, "bench/engine.py", "--backend", "cuda", "--json", "--rounds", "1",
+         "--replicas", "40", "--steps", "20"]
+
+
+@pytest.mark.skipif(GPU, reason="checks what the benchmark says where no GPU is present")
+def test_bench_without_a_gpu_measures_the_cpu_and_says_it_stopped():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("NUMBA_ENABLE_CUDASIM", None)
+    done = subprocess.run(BENCH, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["measured_on_gpu"] is False
+    assert "nothing was measured on a GPU" in result["status"]
+    assert set(result["throughput"]) == {"1", "10", "100"}
+    assert all(row["cpu_engine"] > 0 for row in result["throughput"].values())
+
+
+def test_bench_gpu_measures_run_under_the_simulator():
+    """The code the benchmark runs on a GPU (engine, floor, ratios, targets), executed by the
+    simulator on 3 replicas: a smoke test of the script, not a measurement."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NUMBA_ENABLE_CUDASIM="1")
+    code = ("import runpy, sys; import simlab.run.cuda as b; b.gpu_available = lambda: True; "
+            f"sys.argv = {BENCH[1:] + ['--gpu-replicas', '3']!r}; "
+            "runpy.run_path('bench/engine.py', run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["measured_on_gpu"] and result["gpu"] == "simulator"
+    for row in result["throughput"].values():
+        assert row["engine"] > 0 and row["gpu_floor"] > 0
+        assert set(row["ratios"]) >= {"engine_vs_cpu", "engine_vs_gpu_floor"}
+    assert set(result["targets_met"]) == {"engine_vs_jax", "engine_vs_gpu_floor"}
+
+
 # ----------------------------------------------------------------------------- on a GPU
 GAUSSIAN_ULP_BOUND = 8  # per draw: sqrt(-2 log u1) cos(2 pi u2), libdevice log 1 ulp and cos
 # 2 ulp against glibc's < 1 ulp each (CUDA Math API, double precision), through the sqrt (halves
