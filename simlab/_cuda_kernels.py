@@ -144,8 +144,32 @@ def max2(a, b):
     return b if b > a else a
 
 
-#: builtins replaced in the GPU ports (the simulator keeps Python's, which agree)
-_GPU_BUILTINS = {"min": min2, "max": max2}
+if SIMULATOR:
+    _GPU_INTRINSICS: dict = {}
+else:
+    from numba.cuda import libdevice
+
+    @cuda.jit(device=True)
+    def _gpu_bits_to_float(bits):
+        return libdevice.longlong_as_double(np.int64(bits))
+
+    @cuda.jit(device=True)
+    def _gpu_float_to_bits(value):
+        return np.uint64(libdevice.double_as_longlong(value))
+
+    @cuda.jit(device=True)
+    def _gpu_fma(a, b, c):
+        return cuda.fma(a, b, c)
+
+    #: the CPU's LLVM intrinsics as CUDA's own functions (numba-cuda types these in every
+    #: version; numba.extending intrinsics belong to numba's CPU typing): ``cuda.fma`` is
+    #: ``fma.rn.f64``, one rounding; the bit casts are libdevice's reinterpretations
+    _GPU_INTRINSICS = {"fma": _gpu_fma, "bits_to_float": _gpu_bits_to_float,
+                       "float_to_bits": _gpu_float_to_bits}
+
+#: builtins and intrinsics replaced in the GPU ports (the simulator keeps Python's min and max,
+#: which agree)
+_GPU_BUILTINS = {"min": min2, "max": max2, **_GPU_INTRINSICS}
 
 _PORTED: dict[str, object] = {}
 

@@ -269,9 +269,11 @@ def test_kernels_compile_for_the_gpu_without_contraction(monkeypatch):
         try:
             with cuda_backend.no_contraction():
                 strict, _ = cuda.compile_ptx(kernel.py_func, signature, cc=(9, 0))
-        except Exception as error:
-            if "NVVM" in str(error) or "libnvvm" in str(error).lower():
-                pytest.skip(f"needs libNVVM to compile PTX: {error}")
+        except Exception as error:  # no libNVVM or no driver here: skip; a typing error fails
+            toolchain = type(error).__name__ in ("NvvmSupportError", "CudaSupportError",
+                                                 "NvvmError", "CudaDriverError", "OSError")
+            if toolchain or "nvvm" in str(error).lower() or "driver" in str(error).lower():
+                pytest.skip(f"needs libNVVM to compile PTX: {type(error).__name__}")
             raise
         assert ".entry" in strict
     cclip = _cuda_kernels.make_kernel(dim, *specialisations[0])
