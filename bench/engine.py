@@ -1,7 +1,7 @@
 """Engine throughput as ratios measured in one run (the machines are shared and noisy).
 
     python bench/engine.py [--json] [--replicas R] [--steps K] [--rounds N]
-    python bench/engine.py --backend cuda [--json] [--gpu-replicas R] [--steps K] [--rounds N]
+    python bench/engine.py --backend cuda [--json] [--gpu-replicas R] [--gpu-steps K] [--rounds N]
 
 Workload: GClip with a constant step and threshold on the d-dimensional quadratic under
 coordinate-wise symmetric Pareto(1.5) noise, R replicas x K steps; throughput is
@@ -221,7 +221,8 @@ def cuda_engine_throughput(dim: int, replicas: int, steps: int) -> float:
 
 
 def gpu_floor_throughput(dim: int, replicas: int, steps: int) -> float:
-    """The engine's Pareto draws alone on the GPU (:func:`simlab._cuda_kernels.make_floor_kernel`)."""
+    """The engine's Pareto draws alone on the GPU
+    (:func:`simlab._cuda_kernels.make_floor_kernel`)."""
     from numba import cuda
 
     from simlab import _cuda_kernels
@@ -308,7 +309,8 @@ def cuda_main(args) -> dict:
     threads = numba.get_num_threads()
     result: dict = {"backend": "cuda", "units": "replica-steps x d per second, float64",
                     "cpu_threads": threads, "gpu_replicas": args.gpu_replicas,
-                    "steps_at_d10": args.steps, "targets_at_d10": GPU_TARGETS,
+                    "gpu_steps_at_d10": args.gpu_steps, "cpu_steps_at_d10": args.steps,
+                    "targets_at_d10": GPU_TARGETS,
                     "peers_installed": {name: _importable(name) for name in ("jax", "torch")},
                     "throughput": {}}
     cpu = {}
@@ -332,7 +334,7 @@ def cuda_main(args) -> dict:
     except AttributeError:  # the simulator (a smoke test of this code) has no device
         result["gpu"] = "simulator"
     for dim in DIMS:
-        steps = max(20, args.steps * 10 // dim)
+        steps = max(20, args.gpu_steps * 10 // dim)
         shape = (dim, args.gpu_replicas, steps)
         measures = {"engine": lambda s=shape: cuda_engine_throughput(*s),
                     "gpu_floor": lambda s=shape: gpu_floor_throughput(*s)}
@@ -383,6 +385,8 @@ def main() -> int:
     parser.add_argument("--gpu-replicas", type=int, default=2 ** 20,
                         help="replicas of the GPU measures (--backend cuda)")
     parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--gpu-steps", type=int, default=2000,
+                        help="steps of the GPU measures at d = 10 (10x at d = 1, 1/10 at 100)")
     parser.add_argument("--rounds", type=int, default=5,
                         help="rounds taking the measures in turn; the best of each is kept")
     args = parser.parse_args()

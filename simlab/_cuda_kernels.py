@@ -9,7 +9,9 @@ CPU driver fills. :mod:`simlab.run.cuda` validates, launches and copies back.
 takes each jitted function of :mod:`simlab._kernels` that the step needs (``mix64``,
 ``replica_key``, ``fast_log2``/``fast_exp2``, the Box-Muller and Chambers-Mallows-Stuck draws,
 ``norm2``, ``rescale_edge_cases``, the problems' gradients, ...), rebinds the jitted helpers it
-calls to their ported versions, and compiles its Python source for the GPU. Only the driver's
+calls to their ported versions, and compiles its Python source for the GPU (the CPU's three LLVM
+intrinsics become ``cuda.fma`` and libdevice's bit reinterpretations, and ``min``/``max`` the
+comparisons numba compiles them to on the CPU: :data:`_GPU_BUILTINS`). Only the driver's
 loop is written here (:func:`make_kernel`), statement for statement after
 :func:`simlab._kernels.run`, with coordinate-wise Pareto noise fused into the gradient (the
 CPU's three passes over a buffer, one coordinate at a time: the same words, the same operations,
