@@ -24,11 +24,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import simlab
-from simlab import _kernels as kernels
-from simlab.errors import InputError
-from simlab.run import cuda as cuda_backend
-from simlab.run.engine import simulate
+pytest.importorskip("numba.cuda", reason="numba's CUDA target (built in, or numba-cuda)")
+
+import simlab  # noqa: E402
+from simlab import _kernels as kernels  # noqa: E402
+from simlab.errors import InputError  # noqa: E402
+from simlab.run import cuda as cuda_backend  # noqa: E402
+from simlab.run.engine import simulate  # noqa: E402
 
 pytestmark = pytest.mark.cuda
 ROOT = Path(__file__).resolve().parents[1]
