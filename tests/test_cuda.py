@@ -279,7 +279,9 @@ def test_kernels_compile_for_the_gpu_without_contraction(monkeypatch):
                 pytest.skip(f"needs libNVVM to compile PTX: {type(error).__name__}")
             raise
         assert ".entry" in strict
-        assert ".approx" not in strict and ".ftz" not in strict  # IEEE, correctly rounded
+        if rest[0]:  # Pareto noise, no libdevice (whose log seeds Newton with rcp.approx):
+            # every float64 operation IEEE and correctly rounded
+            assert ".approx" not in strict and ".ftz" not in strict
     cclip = _cuda_kernels.make_kernel(dim, *specialisations[0])
     contracted, _ = cuda.compile_ptx(cclip.py_func, signature, cc=(9, 0))
     with cuda_backend.no_contraction():
