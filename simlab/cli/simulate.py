@@ -37,6 +37,8 @@ def configure(parser):
                         help="constant clipping threshold (with --step-size; default inf)")
     parser.add_argument("--printed", default=None, choices=THEOREM4_PRINTED,
                         help="Theorem 4/8 threshold as printed in the main text or Appendix D")
+    parser.add_argument("--backend", default="cpu", choices=("cpu", "cuda", "auto"),
+                        help="cpu threads, a CUDA GPU (simlab[cuda]), or auto (the GPU if any)")
 
 
 def run(args) -> dict:
@@ -71,7 +73,8 @@ def run(args) -> dict:
         make = theorem8 if algorithm.name == "cclip" else theorem4
         schedule = make(G, args.alpha, problem.strong_convexity, printed=args.printed)
     result = simulate(problem, noise, algorithm, schedule, steps=args.steps,
-                      replicas=args.replicas, seed=args.seed, alpha=args.alpha)
+                      replicas=args.replicas, seed=args.seed, alpha=args.alpha,
+                      backend=getattr(args, "backend", "cpu"))
     out = result.to_dict()
     out["constants"] = {
         "tail_index": noise.tail_index, "f_star": problem.f_star, "L": problem.smoothness,
