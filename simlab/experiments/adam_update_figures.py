@@ -111,20 +111,10 @@ def _histogram_grid(
             color="C1",
             label=r"simulated Var $|\Delta\theta|$",
         )
-        ax.plot(
-            steps,
-            [corollary_1_variance(m, spec.convention) for m in steps],
-            color="C0",
-            lw=1,
-            label="Corollary 1 (i.i.d. N(0,1))",
-        )
-        ax.plot(
-            steps,
-            [corollary_2_abs_variance(m, spec.convention) for m in steps],
-            color="C1",
-            lw=1,
-            label="Corollary 2 (i.i.d. N(0,1))",
-        )
+        for corollary, color, label in ((corollary_1_variance, "C0", "Corollary 1"),
+                                        (corollary_2_abs_variance, "C1", "Corollary 2")):
+            ax.plot(steps, [corollary(m, spec.convention) for m in steps], color=color, lw=1,
+                    label=f"{label} (i.i.d. N(0,1))")
         ax.set_yscale("log")
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("step m")
@@ -176,7 +166,7 @@ def figure_pdf(ms=PDF_MS, *, samples: int = 20_000, seed: int = 0, results=None)
     simple average) and the Gaussian limit eq. 31."""
     from simlab.plotting import new_figure, save
 
-    updates = _updates(_spec("simple-average", max(ms), samples, seed), results)
+    updates = _updates(figure_specs(samples, seed)["adam_update_pdf"]["simple average"], results)
     fig, axes = new_figure()
     ax = axes[0][0]
     for k, m in enumerate(ms):
@@ -249,52 +239,41 @@ def figure_variance(*, steps: int = 100, samples: int = 20_000, seed: int = 0, r
     return save(fig, "adam_update_variance")
 
 
-def figure_time_varying(ms=VARYING_MS, *, samples: int = 20_000, seed: int = 0, results=None):
+#: the histogram figures: name -> (steps m shown, title, log density)
+HISTOGRAM_FIGURES = {
+    "adam_update_time_varying": (
+        VARYING_MS, "Time-varying gradient variance (simple average): growing keeps the bimodal "
+        "shape, shrinking narrows it", False),
+    "adam_update_nonzero_mean": (
+        VARYING_MS, "Non-zero-mean gradients (simple average; Delta theta = -m_t, eq. 4)", False),
+    "adam_update_cauchy": (
+        CAUCHY_MS, "Standard Cauchy gradients (simple average): a trimodal update law (log "
+        "density: the edge modes at +-sqrt(m) carry ~1/m of the mass)", True),
+}
+
+
+def histogram_figure(name: str, *, samples: int = 20_000, seed: int = 0, results=None):
+    """One of :data:`HISTOGRAM_FIGURES`, its scenarios from :func:`figure_specs`."""
+    ms, title, log_density = HISTOGRAM_FIGURES[name]
+    return _histogram_grid(figure_specs(samples, seed)[name], ms, name, title,
+                           "eq. 30 for i.i.d. N(0,1)", log_density, results)
+
+
+def figure_time_varying(*, samples: int = 20_000, seed: int = 0, results=None):
     """Figure 5 analogue: gradients N(0, t^2) (variance growing) and N(0, 1/t^2) (shrinking)."""
-    scenarios = {
-        "N(0, t^2)": _spec("growing", max(ms), samples, seed),
-        "N(0, 1/t^2)": _spec("shrinking", max(ms), samples, seed),
-    }
-    return _histogram_grid(
-        scenarios,
-        ms,
-        "adam_update_time_varying",
-        "Time-varying gradient variance (simple average): growing keeps the "
-        "bimodal shape, shrinking narrows it",
-        "eq. 30 for i.i.d. N(0,1)",
-        results=results,
-    )
+    return histogram_figure("adam_update_time_varying", samples=samples, seed=seed,
+                            results=results)
 
 
-def figure_nonzero_mean(ms=VARYING_MS, *, samples: int = 20_000, seed: int = 0, results=None):
+def figure_nonzero_mean(*, samples: int = 20_000, seed: int = 0, results=None):
     """Figure 6 analogue: gradients N(-1, 1) and N(-t, 1); Delta theta = -m_t (eq. 4) is skewed."""
-    scenarios = {
-        "N(-1, 1)": _spec("shifted", max(ms), samples, seed),
-        "N(-t, 1)": _spec("drifting", max(ms), samples, seed),
-    }
-    return _histogram_grid(
-        scenarios,
-        ms,
-        "adam_update_nonzero_mean",
-        "Non-zero-mean gradients (simple average; Delta theta = -m_t, eq. 4)",
-        "eq. 30 for i.i.d. N(0,1)",
-        results=results,
-    )
+    return histogram_figure("adam_update_nonzero_mean", samples=samples, seed=seed,
+                            results=results)
 
 
-def figure_cauchy(ms=CAUCHY_MS, *, samples: int = 20_000, seed: int = 0, results=None):
+def figure_cauchy(*, samples: int = 20_000, seed: int = 0, results=None):
     """Figure 7 analogue: standard Cauchy gradients give a trimodal update law."""
-    scenarios = {"Cauchy": _spec("cauchy", max(ms), samples, seed)}
-    return _histogram_grid(
-        scenarios,
-        ms,
-        "adam_update_cauchy",
-        "Standard Cauchy gradients (simple average): a trimodal update law "
-        "(log density: the edge modes at +-sqrt(m) carry ~1/m of the mass)",
-        "eq. 30 for i.i.d. N(0,1)",
-        log_density=True,
-        results=results,
-    )
+    return histogram_figure("adam_update_cauchy", samples=samples, seed=seed, results=results)
 
 
 def make_figures(quick: bool = True, samples: int | None = None, seed: int = 0) -> list:
