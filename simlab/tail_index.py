@@ -438,7 +438,8 @@ def validation_task(law: ReferenceLaw, n: int, replicas: int, dimension: int, se
     """The stored cell (:class:`simlab.run.spec.Task`) of :func:`validation_estimates`."""
     from simlab.run.spec import Task
 
-    return Task(VALIDATION_FUNCTION, {**law_params(law), "n": n, "replicas": replicas, "dimension": dimension},
+    return Task(VALIDATION_FUNCTION,
+                {**law_params(law), "n": n, "replicas": replicas, "dimension": dimension},
                 seed=seed)
 
 

@@ -36,7 +36,6 @@ from simlab.adam_update import (
     Updates,
     bonferroni_z,
     corollary_1_variance,
-    corollary_2_abs_variance,
     edge_to_centre_ratio,
     effective_steps,
     effective_steps_eq12,
@@ -196,11 +195,12 @@ def steps_finding(rows: list[StepComparison], spec: UpdateSpec, *, alpha: float 
     z_abs = max(abs(r.abs_variance - r.predicted_abs_variance) / r.abs_variance_se
                 for r in predicted)
     counts = {v: sum(r.verdict == v for r in rows) for v in sorted({r.verdict for r in rows})}
+    tests = 3 * max(spec.steps - 1, 1)
     evidence = (f"Monte Carlo, seed {spec.seed}, {spec.samples} updates per step, "
                 f"{len(predicted)} steps: min KS p {worst_p:.3g} (reject below "
-                f"{alpha / (3 * max(spec.steps - 1, 1)):.3g}, Bonferroni at {alpha:g}); max |z| "
-                f"Var {z_var:.2f}, Var|.| {z_abs:.2f} (limit {bonferroni_z(alpha, 3 * max(spec.steps - 1, 1)):.2f}); "
-                f"resolution {resolution:g} of the predicted variance; rows {counts}")
+                f"{alpha / tests:.3g}, Bonferroni at {alpha:g}); max |z| Var {z_var:.2f}, "
+                f"Var|.| {z_abs:.2f} (limit {bonferroni_z(alpha, tests):.2f}); resolution "
+                f"{resolution:g} of the predicted variance; rows {counts}")
     correction = None
     if verdict == "fails":
         first = next(r for r in rows if r.verdict == "fails")
