@@ -111,10 +111,10 @@ def _histogram_grid(
             color="C1",
             label=r"simulated Var $|\Delta\theta|$",
         )
-        for corollary, color, label in ((corollary_1_variance, "C0", "Corollary 1"),
-                                        (corollary_2_abs_variance, "C1", "Corollary 2")):
+        for corollary, color, corollary_name in ((corollary_1_variance, "C0", "Corollary 1"),
+                                                 (corollary_2_abs_variance, "C1", "Corollary 2")):
             ax.plot(steps, [corollary(m, spec.convention) for m in steps], color=color, lw=1,
-                    label=f"{label} (i.i.d. N(0,1))")
+                    label=f"{corollary_name} (i.i.d. N(0,1))")
         ax.set_yscale("log")
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("step m")
