@@ -317,8 +317,9 @@ def measure_model_noise(name: str, steps: int = 900, measure_at=None, batch_size
     step_size = STEP_SIZES[name] if step_size is None else check_interval(
         "step_size", step_size, 0.0, math.inf, low_open=True, high_open=True)
     measure_at = sorted({0, steps // 2, steps} if measure_at is None else set(measure_at))
-    # separate streams: the training path does not depend on what is measured along it
-    train_seed, measure_seed = np.random.SeedSequence([seed, MODELS.index(name)]).spawn(2)
+    # separate streams of the one seed: the training path does not depend on what is measured
+    # along it (the seed itself names the model: simlab.experiments.noise derives it per model)
+    train_seed, measure_seed = np.random.SeedSequence(seed).spawn(2)
     rng, measure_rng = np.random.default_rng(train_seed), np.random.default_rng(measure_seed)
     theta = model.init(rng)
     measurements = []
