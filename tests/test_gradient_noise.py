@@ -259,6 +259,7 @@ def test_findings_flip_on_wrong_inputs(smoke_parts):
     """Each finding of the experiment (smoke budget, root seed 0) is computed from its part;
     feeding each part a wrong input flips its verdict to fails, with a correction."""
     import copy
+    import dataclasses
 
     base = {f.subject: f for f in noise.findings(smoke_parts)}
     norms = "noise norms: Gaussian concentrated, stable heavy-tailed"
@@ -269,10 +270,9 @@ def test_findings_flip_on_wrong_inputs(smoke_parts):
     wrong["reference"]["stable_hill"] = wrong["reference"]["gaussian_hill"]  # light-tailed norms
     wrong["variance"]["laws"]["gaussian"]["median"][-1] = 3.0  # Student-t(3)'s variance
     wrong["growth"]["min_p_value"] = 1e-9
-    observation = wrong["observation"]
-    for row in observation["rows"]:
-        row.update(attention_heavier_than_gaussian=False, reproduces=False)
-    observation["reproduces_at_init"] = False
+    wrong["models"]["mlp-digits"]["measurements"] = [  # image noise called heavy-tailed
+        dataclasses.replace(m, heavier_than_gaussian=True)
+        for m in wrong["models"]["mlp-digits"]["measurements"]]
     flipped = {f.subject: f for f in noise.findings(wrong)}
     subjects = (norms, converges, grows,
                 "attention noise heavy-tailed, MLP noise concentrated (toy models, init)")
@@ -294,3 +294,25 @@ def test_validation_findings_holds_fails_inconclusive():
     (unsure,) = noise.validation_findings([row(1.55, 0.5, 2)])
     assert (holds.verdict, fails.verdict, unsure.verdict) == ("holds", "fails", "inconclusive")
     assert "1.950" in fails.correction
+
+
+def test_observation_finding_holds_fails_inconclusive():
+    """Measurements built by hand (step 0, B = 1): attention heavier and MLP not -> holds; MLP
+    heavier -> fails; attention not heavier with a Hill interval reaching below 2 -> inconclusive;
+    attention not heavier with the interval above 2 (finite variance) -> fails."""
+    class M:
+        def __init__(self, heavier, ci_low=1.2):
+            self.step, self.batch_size, self.heavier_than_gaussian = 0, 1, heavier
+            self.hill_norms = {"ci_low": ci_low, "ci_high": ci_low + 1.0}
+            self.hill_surrogate = {"ci_low": 9.0, "ci_high": 30.0}
+
+    def verdict(attention, mlp):
+        models = {"attention-sequences": {"measurements": [attention]},
+                  "mlp-digits": {"measurements": [mlp]}}
+        return noise.observation_finding(models)
+
+    assert verdict(M(True), M(False)).verdict == "holds"
+    failing = verdict(M(True), M(True))
+    assert failing.verdict == "fails" and "MLP heavier True" in failing.correction
+    assert verdict(M(False, ci_low=1.5), M(False)).verdict == "inconclusive"
+    assert verdict(M(False, ci_low=5.0), M(False)).verdict == "fails"
