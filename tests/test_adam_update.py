@@ -451,8 +451,9 @@ def test_bias_correction_and_epsilon():
     swapped = ex.bias_correction_and_epsilon(results=stored)
     assert all(r.verdict == "fails" for r in swapped if r.setting == "no bias correction")
     found = {f["subject"]: f for f in ex.setting_findings(rows, 20_000, 0)}
-    assert found["epsilon=1e-08"]["verdict"] == "holds"
-    assert found["epsilon=1"]["verdict"] == "fails" and "ratio" in found["epsilon=1"]["correction"]
+    assert found["Theorem 1's variance at epsilon=1e-08"]["verdict"] == "holds"
+    eps_1 = found["Theorem 1's variance at epsilon=1"]
+    assert eps_1["verdict"] == "fails" and "ratio" in eps_1["correction"]
 
 
 def test_spec_validation():

@@ -184,7 +184,8 @@ def steps_finding(rows: list[StepComparison], spec: UpdateSpec, *, alpha: float 
     predicted = [r for r in rows if r.predicted_variance is not None]
     law = ("eq. 30 at eq. 9's effective m (Section 3.1)" if spec.beta is not None
            else f"eq. 30 ({spec.convention})")
-    subject = f"update law for {spec.gradient} gradients, m = 2..{spec.steps}"
+    preconditioner = (f"{spec.convention}" if spec.beta is None else f"beta2 = {spec.beta:g}")
+    subject = f"update law for {spec.gradient} gradients ({preconditioner}), m = 2..{spec.steps}"
     if not predicted:
         return Finding("unverifiable", f"Theorem 1 assumes i.i.d. zero-mean Gaussian gradients "
                        f"(mu = 0, eps = 0); {spec.gradient} gradients (momentum "
@@ -564,7 +565,7 @@ def setting_findings(rows: list[SettingEffect], samples: int, seed: int) -> list
                     + "; ".join(f"m={r.m} Var {r.variance:.4g}+-{r.variance_se:.2g} vs "
                                 f"{r.predicted_variance:.4g}" for r in sub))
         printed = ("Var_corrected / (1 - beta^m)" if setting == "no bias correction"
-                   else "epsilon leaves the law unchanged (Theorem 1 sets eps = 0)")
+                   else "the eps = 0 law (Theorem 1 sets eps = 0)")
         correction = None
         if verdict == "fails":
             correction = ("; ".join(f"m={r.m}: Var {r.variance:.4g} (ratio "
@@ -574,7 +575,9 @@ def setting_findings(rows: list[SettingEffect], samples: int, seed: int) -> list
                           f"{NO_CORRECTION}the exact scaling 1/(1-beta^m) is violated")
         out.append(Finding(verdict, evidence, "monte-carlo", printed=printed,
                            computed=", ".join(f"{r.variance:.4g}" for r in sub),
-                           correction=correction, subject=setting,
+                           correction=correction, subject=(
+                               setting if setting == "no bias correction" else
+                               f"Theorem 1's variance at {setting}"),
                            ref="eq. 2-4 (bias correction, epsilon)").as_dict())
     return out
 
@@ -628,6 +631,9 @@ def theorem_1_as_printed(m: int = 3, *, samples: int = 20_000, seed: int = 0,
 
 
 EXCHANGEABLE = ("normal", "cauchy", "pareto", "stable", "growing")
+#: the gradient streams that are i.i.d. (exchangeable); the others are negative controls
+IDENTICALLY_DISTRIBUTED = ("normal", "simple-average", "exponential", "cauchy", "pareto",
+                           "stable", "shifted")
 
 
 def exchangeable_specs(gradients=EXCHANGEABLE, m: int = 5, samples: int = 20_000,
@@ -666,7 +672,9 @@ def exchangeable_variance(gradients=EXCHANGEABLE, m: int = 5, *, samples: int = 
             printed=1.0, computed=moment,
             correction=None if verdict == "holds" else
             f"E[Delta theta^2] = {moment:.4f} +- {se:.4f} for {name} gradients",
-            subject=f"Corollary 1 for {name} gradients", ref="Corollary 1")
+            subject=f"Corollary 1 for {name} gradients" + (
+                "" if name in IDENTICALLY_DISTRIBUTED else " (not identically distributed)"),
+            ref="Corollary 1")
         out[name] = {"second_moment": moment, "se": se, "verdict": verdict,
                      "finding": finding.as_dict()}
     return out
