@@ -395,6 +395,9 @@ def analyse(check: Check, result) -> dict:
            "replicas": check.replicas, "measured": measured, "stderr": stderr, "bound": bound,
            "ratio": measured / bound, "verdict": tb.bound_verdict(measured, stderr, bound)}
     row.update({k: v for k, v in const.items()})
+    if inst.theorem == "Theorem 2":  # the constant step and threshold the run used
+        schedule = schedule_for(inst.theorem, check.version, const, inst.alpha, check.steps)
+        row.update(eta=schedule.step_size.scale, tau=schedule.threshold.scale)
     row.update(left_region=left_region(check, result), family=inst.family,
                max_ratio=float(ratios[worst]), max_ratio_k=int(steps[worst]),
                max_ratio_stderr=float(stderrs[worst] / bounds[worst]),
@@ -470,9 +473,12 @@ def looseness(theorem: str, row: dict) -> dict:
     """How loose each constant of the bound is at the tightest instance."""
     alpha, K = row["alpha"], row["max_ratio_k"]
     if theorem == "Theorem 2":
+        terms = tb.theorem2_terms(row["L"], row["sigma"], alpha, row["K"], row["F0"],
+                                  row["eta"], row["tau"])
         return {"proof constants": "24 F0/(eta K) + 12 bias^2 + 24 L eta c_v sigma^a tau^(2-a): "
                                    "re-derived (Appendix C); the statement's constant was lost",
-                "c_v": tb.variance_constant(alpha)}
+                "c_v": tb.variance_constant(alpha),
+                "terms / bound": {name: value / row["bound"] for name, value in terms.items()}}
     out = {"printed 16 / proof's 12": tb.PRINTED_CONSTANT / tb.PROOF_CONSTANT}
     if row["version"] == "appendix":
         G = row.get("G") or row.get("B_norm2")

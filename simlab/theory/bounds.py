@@ -156,6 +156,16 @@ def theorem2_bound_at(L: float, sigma: float, alpha: float, K: int, F0: float, e
             + 24.0 * L * eta * variance_constant(alpha) * sigma ** alpha * tau ** (2.0 - alpha))
 
 
+def theorem2_terms(L: float, sigma: float, alpha: float, K: int, F0: float, eta: float,
+                   tau: float) -> dict:
+    """The three terms of :func:`theorem2_bound_at` by name (which one is in charge)."""
+    return {"descent 24 F0/(eta K)": 24.0 * F0 / (eta * K),
+            "bias 12 sigma^(2a) (tau/2)^(2-2a)":
+                12.0 * sigma ** (2 * alpha) * (tau / 2.0) ** (2.0 - 2.0 * alpha),
+            "variance 24 L eta c_v sigma^a tau^(2-a)":
+                24.0 * L * eta * variance_constant(alpha) * sigma ** alpha * tau ** (2.0 - alpha)}
+
+
 def theorem2_bound(L: float, sigma: float, alpha: float, K: int, F0: float,
                    version: str = "appendix") -> float:
     """Theorem 2's bound on ``(1/K) sum_(k<K) E min{||grad f(x_k)||, ||grad f(x_k)||^2}`` with
@@ -184,5 +194,5 @@ def bound_verdict(measured: float, stderr: float, bound: float, spread: float = 
 
 __all__ = ["PRINTED_CONSTANT", "PROOF_CONSTANT", "VERSIONS", "bound_verdict", "corollary7_G",
            "corollary7_G_lower", "corollary7_bound", "rate_exponent", "theorem2_bound",
-           "theorem2_bound_at", "theorem2_conditions", "theorem4_bound", "theorem4_proof_bound",
+           "theorem2_bound_at", "theorem2_conditions", "theorem2_terms", "theorem4_bound", "theorem4_proof_bound",
            "theorem8_bound", "threshold_power", "variance_constant"]
