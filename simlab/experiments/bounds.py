@@ -82,9 +82,12 @@ class Budget:
 #: every row is then below 2% of its bound, so each verdict is decided. Kept at that size so
 #: that the whole verb, with imports and numba's cache load, stays well inside 60 s.
 QUICK = Budget("quick", (1.2, 1.5, 2.0))
-FULL = Budget("full", (1.1, 1.2, 1.4, 1.5, 1.6, 1.8, 2.0), steps=20_000, replicas=800,
-              steps2=50_000, replicas2=400, search=60, search_steps=5000, search_replicas=400,
-              refine=6)
+#: --full: four alphas, K five times longer, a search of 30 instances per theorem refined by 4
+#: neighbours of each of the 3 best (about 420 cells; a first try with seven alphas, K = 20000,
+#: R = 800 and 60 instances per theorem computed about 10 cells a minute on the shared 2 cores,
+#: over an hour in all, and was cut to this)
+FULL = Budget("full", (1.2, 1.5, 1.8, 2.0), steps=10_000, replicas=400, steps2=20_000,
+              replicas2=200, search=30, search_steps=2000, search_replicas=200, refine=4)
 BUDGETS = {"quick": QUICK, "full": FULL}
 
 
