@@ -19,7 +19,7 @@ def configure(parser):
     mode.add_argument("--quick", dest="mode", action="store_const", const="quick",
                       help="three alphas, two laws, a small search (about a minute; the default)")
     mode.add_argument("--full", dest="mode", action="store_const", const="full",
-                      help="seven alphas, larger K and R, a wider search refined around the "
+                      help="four alphas, K five times longer, a wider search refined around the "
                            "tightest instances")
     parser.set_defaults(mode="quick")
     parser.add_argument("--no-figures", action="store_true", help="skip figures/bounds.png")
