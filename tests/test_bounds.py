@@ -108,6 +108,41 @@ def test_rederived_lemmas_10_and_11_hold_exactly_on_two_point_laws(alpha):
                     assert probs @ (u * _clip(u + values, tau)) >= tau * abs(u) / 24 * (1 - 1e-9)
 
 
+@pytest.mark.parametrize("alpha", (1.2, 1.5, 2.0))
+def test_lemma9_holds_exactly_on_two_point_laws(alpha):
+    """Lemma 9 (Appendix B), the step of Theorems 4, 8 and Corollary 7's proofs, with exact
+    expectations: for g = a + xi with G^alpha = E|g|^alpha, E g_hat^2 <= G^alpha tau^(2-alpha) and
+    (E g_hat - a)^2 <= G^(2 alpha) tau^(2 - 2 alpha), for every tau (the pointwise G, the
+    tightest the assumption allows). Mutation: a bias bound 1000 times smaller fails on some
+    law of the grid, so the check can fail."""
+    tighter_fails = 0
+    for values, probs in _two_point_laws():
+        for a in (-3.0, -0.2, 0.0, 0.7, 5.0):
+            G_a = float(probs @ np.abs(a + values) ** alpha)
+            for tau in (0.05, 0.5, 2.0, 30.0):
+                clipped = _clip(a + values, tau)
+                assert probs @ clipped ** 2 <= G_a * tau ** (2 - alpha) * (1 + 1e-9)
+                bias2 = (probs @ clipped - a) ** 2
+                assert bias2 <= G_a ** 2 * tau ** (2 - 2 * alpha) * (1 + 1e-9) + 1e-300
+                tighter_fails += bias2 > G_a ** 2 * tau ** (2 - 2 * alpha) / 1000
+    assert tighter_fails > 0
+
+
+def test_left_region_counts_iterates_outside_the_box():
+    """The region checker fed iterates outside the box and a diverged replica."""
+    from types import SimpleNamespace
+
+    problem = ConstrainedQuadratic(dim=2, mu=1.0, L=1.0, l1=0.0, center=0.5, radius=1.0)
+    instance = xb.Instance("Theorem 4", "t", problem, TwoPoint(), 1.5, "two-point")
+    check = xb.Check(instance, "appendix", 10, 4)
+    inside = SimpleNamespace(final_iterates=np.array([[0.0, 1.0], [-1.0, 0.5], [0.2, 0.2],
+                                                      [1.0, -1.0]]))
+    assert xb.left_region(check, inside) == 0.0
+    outside = SimpleNamespace(final_iterates=np.array([[0.0, 1.1], [np.inf, 0.5], [0.2, 0.2],
+                                                       [1.0, -1.0]]))
+    assert xb.left_region(check, outside) == 0.5
+
+
 def test_lemma11_check_can_fail():
     """Mutation: with the threshold's moment floor dropped, E<grad, g_hat> >= tau|grad|/24 fails
     on some two-point law: the check depends on the theorem's condition."""

@@ -11,7 +11,7 @@ the ``tightness`` section and the lower-bound and search ``instances``). Exit co
 
 from __future__ import annotations
 
-HELP = "each upper bound with its constants against the runs (Theorems 2, 4, 8, Corollary 7) and its tightness"
+HELP = "each upper bound with its constants against the runs (Theorems 2, 4, 8, Cor. 7), tightness"
 
 
 def configure(parser):

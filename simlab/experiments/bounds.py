@@ -74,6 +74,7 @@ class Budget:
     search_steps: int = 1000
     search_replicas: int = 200
     refine: int = 0  # perturbations around each of the 3 best (second round)
+    extend: int = 1  # the tightest instance per bound again at extend x K (third round)
 
 
 #: Pilot (2 cores shared, numba compiled, store empty): the quick grid of 48 rows, the
@@ -87,7 +88,8 @@ QUICK = Budget("quick", (1.2, 1.5, 2.0))
 #: R = 800 and 60 instances per theorem computed about 10 cells a minute on the shared 2 cores,
 #: over an hour in all, and was cut to this)
 FULL = Budget("full", (1.2, 1.5, 1.8, 2.0), steps=10_000, replicas=400, steps2=20_000,
-              replicas2=200, search=30, search_steps=2000, search_replicas=200, refine=4)
+              replicas2=200, search=30, search_steps=2000, search_replicas=200, refine=4,
+              extend=10)
 BUDGETS = {"quick": QUICK, "full": FULL}
 
 
@@ -551,6 +553,19 @@ def run_bounds(budget: Budget | str = "quick", figures: bool = True) -> dict:
                     extra += [Check(inst, v, budget.search_steps, budget.search_replicas)
                               for v in tb.VERSIONS]
         rows += evaluate(extra)
+        first += extra
+    if budget.extend > 1:  # the ratios peak at the last k: does a longer run find more?
+        longer = []
+        for theorem in THEOREMS:
+            best = max((r for r in rows if r["theorem"] == theorem), key=lambda r: r["max_ratio"])
+            base = next(c for c in first if c.instance.name == best["instance"]
+                        and c.instance.theorem == theorem and c.instance.label == best["noise"]
+                        and c.instance.alpha == best["alpha"])
+            steps = base.steps * budget.extend
+            inst = replace(base.instance, name=f"{base.instance.name}-K{steps}")
+            longer += [Check(inst, v, steps, base.replicas)
+                       for v in tb.VERSIONS]
+        rows += evaluate(longer)
     for row in rows:
         row.pop("_values", None)
     table = [r for r in rows if r["family"] == "rows"]

@@ -194,5 +194,5 @@ def bound_verdict(measured: float, stderr: float, bound: float, spread: float = 
 
 __all__ = ["PRINTED_CONSTANT", "PROOF_CONSTANT", "VERSIONS", "bound_verdict", "corollary7_G",
            "corollary7_G_lower", "corollary7_bound", "rate_exponent", "theorem2_bound",
-           "theorem2_bound_at", "theorem2_conditions", "theorem2_terms", "theorem4_bound", "theorem4_proof_bound",
-           "theorem8_bound", "threshold_power", "variance_constant"]
+           "theorem2_bound_at", "theorem2_conditions", "theorem2_terms", "theorem4_bound",
+           "theorem4_proof_bound", "theorem8_bound", "threshold_power", "variance_constant"]
