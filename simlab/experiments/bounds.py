@@ -50,6 +50,7 @@ from simlab.run.engine import log_checkpoints
 from simlab.run.spec import Spec
 from simlab.theory import bounds as tb
 from simlab.theory import exponents
+from simlab.theory.regimes import theorem2_sigma
 
 THEOREMS = ("Theorem 2", "Theorem 4", "Corollary 7", "Theorem 8")
 REFS = {"Theorem 2": "Zhang et al. 2020, Theorem 2 / Appendix C",
@@ -251,12 +252,6 @@ ROW_PROBLEMS = {
     "Theorem 2": ("nonconvex-1d", lambda: NonConvex(dim=1, mu=1.0, wave=2.0, center=1.0)),
 }
 ROW_NOISE_CONSTANT = 0.5
-
-
-def theorem2_sigma(alpha: float) -> float:
-    """sigma of the Theorem 2 rows: the largest with the moment term of tau at most its floor 2
-    (``48^(1/(alpha-1)) sigma^(alpha/(alpha-1)) <= 2``), so tau is not inflated by it."""
-    return (2.0 ** (alpha - 1.0) / 48.0) ** (1.0 / alpha)
 
 
 def row_instances(budget: Budget) -> list[Instance]:
