@@ -18,18 +18,9 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from simlab.claims import Claim, Verdict, register
+from simlab.claims import Verdict, claim
 from simlab.claims.checks import identity, inequality
 from simlab.theory.exponents import exponent_of
-
-
-def claim(paper, id, ref, statement, *, reconstructed=False, **expressions):
-    """Decorator: register the decorated zero-argument check as claim ``id`` of ``paper``."""
-    def wrap(check):
-        register(Claim(id=id, paper=paper, ref=ref, statement=statement, check=check,
-                       expressions=expressions, reconstructed=reconstructed))
-        return check
-    return wrap
 
 
 def unverifiable(reason: str) -> Verdict:
