@@ -243,6 +243,57 @@ def test_verify_table_and_paper_filter(tmp_path, capsys):
     assert str(out) in table and out.exists()
 
 
+def test_partial_run_leaves_the_committed_errata_alone(tmp_path, monkeypatch, capsys):
+    # issue 18: `verify --paper` used to overwrite reports/errata.md with a one-paper errata
+    monkeypatch.chdir(tmp_path)
+    assert main(["verify", "--paper", "zhang2019"]) == 0
+    assert not (tmp_path / "reports" / "errata.md").exists()
+    assert "errata report not written" in capsys.readouterr().out
+    assert main(["verify", "--paper", "zhang2019", "--json"]) == 0
+    assert not (tmp_path / "reports").exists()
+    json.loads(capsys.readouterr().out)  # stdout stays pure JSON
+    # with --out, a partial run writes exactly there
+    assert main(["verify", "--paper", "zhang2019", "--out", "partial.md"]) == 0
+    assert (tmp_path / "partial.md").exists() and not (tmp_path / "reports").exists()
+
+
+def test_full_run_writes_the_default_errata():
+    from simlab.cli.verify import DEFAULT_ERRATA, errata_path
+
+    assert errata_path(None, None) == DEFAULT_ERRATA
+    assert errata_path("zhang2019", None) is None
+    assert errata_path("zhang2019", "x.md") == "x.md" and errata_path(None, "x.md") == "x.md"
+
+
+def test_a_check_that_raises_is_unverifiable_and_verify_goes_on(monkeypatch, capsys):
+    from simlab import claims
+
+    all_claims()  # import every section first, so the registry is complete
+
+    def broken():
+        raise ZeroDivisionError("deliberately broken check")
+
+    bad = Claim("zhang2019-raises", "zhang2019", "nowhere", "a check that raises", check=broken)
+    monkeypatch.setitem(claims._REGISTRY, bad.id, bad)
+    assert main(["verify", "--paper", "zhang2019", "--json"]) == 0
+    records = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert records[bad.id]["verdict"] == "unverifiable"
+    assert "ZeroDivisionError" in records[bad.id]["evidence"]
+    assert "deliberately broken check" in records[bad.id]["evidence"]
+    # the other claims of the paper still ran and kept their verdicts
+    assert records["zhang2019-arbitrarily-faster"]["verdict"] == "holds"
+    assert len(records) == len(all_claims("zhang2019"))
+    # a check that returns something other than a Finding is unverifiable too
+    odd = Claim("zhang2019-odd", "zhang2019", "nowhere", "returns a string", check=lambda: "yes")
+    assert odd.run()["verdict"] == "unverifiable"
+
+
+def test_claim_findings_name_their_subject():
+    some = all_claims("zhang2019")[0]
+    finding = some.finding()
+    assert isinstance(finding, Verdict) and (finding.subject, finding.ref) == (some.id, some.ref)
+
+
 def test_verify_unknown_paper_exits_2(tmp_path, capsys):
     assert main(["verify", "--paper", "nope", "--out", str(tmp_path / "e.md")]) == 2
     err = capsys.readouterr().err
