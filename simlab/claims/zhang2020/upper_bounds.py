@@ -14,7 +14,15 @@ from scipy import integrate, special, stats
 
 from simlab import theory
 from simlab.claims import Verdict, claim
-from simlab.claims.checks import all_hold, compare_rate, identity, implies, inequality, sum_bound
+from simlab.claims.checks import (
+    all_hold,
+    compare_rate,
+    identity,
+    implies,
+    inequality,
+    sum_bound,
+    verified_fix,
+)
 from simlab.claims.zhang2020.common import (
     ALPHA,
     ALPHA_RANGE,
@@ -80,13 +88,20 @@ def check_tau8sigma():
     c = sp.Symbol("c", positive=True)
     (needed,) = sp.solve(sp.Eq((c * sigma / 2) / 6, sp.Rational(8, 3) * sigma), c)
     middle = sp.simplify((tau / 3) / (tau / 2))  # tau/3 <= middle * ||grad f||
+    # verify both fixes with the same checker: tau >= needed sigma, and the middle constant
+    fixed = {
+        "threshold": implies([(tau, needed * sigma), (grad_norm, tau / 2)],
+                             sp.Rational(8, 3) * sigma, grad_norm / 6, box, points=5),
+        "middle": implies(premises, sp.Rational(8, 3) * sigma, middle * grad_norm, box, points=5),
+    }
     return all_hold(
         parts,
-        correction=(
-            f"from ||grad f|| >= tau/2 only tau/3 <= {middle}*||grad f|| follows "
-            "(not ||grad f||/6); "
-            f"(8/3) sigma <= ||grad f||/6 needs tau >= {needed} sigma (sympy solve), "
-            "i.e. replace 8 sigma by 32 sigma in tau, or use (8/3) sigma <= (2/3)||grad f||"
+        correction=verified_fix(
+            f"(8/3) sigma <= ||grad f||/6 needs tau >= {needed} sigma (sympy solve; replace "
+            f"8 sigma by {needed} sigma in tau), or keep 8 sigma and conclude (8/3) sigma <= "
+            f"tau/3 <= {middle}*||grad f|| (both verified by the same check)",
+            all(v.verdict == "holds" for v in fixed.values()),
+            "the repaired chains do not follow from the premises on the grid",
         ),
     )
 
@@ -234,6 +249,7 @@ def check_rate_main():
             theory.theorem2_bound(a, tau_fixed.subs(ALPHA, a), eta_fixed.subs(ALPHA, a)), K
         ).subs(theory._A, ALPHA - 1)
     )
+    repaired = identity(fixed_exponent, RATE_THEOREM2, domain=ALPHA_RANGE, points=5)
     return Verdict(
         "fails",
         "the fourth tau term (F0/(sigma^2 K))^(alpha/(3alpha-2)) / "
@@ -243,10 +259,12 @@ def check_rate_main():
         "symbolic",
         RATE_THEOREM2,
         computed,
-        correction=(
+        correction=verified_fix(
             f"balancing F0 L tau^alpha/(sigma^alpha K) = sigma^(2alpha) tau^(2-2alpha) "
             f"(sympy solve) gives the fourth term tau = {balanced}; with it the exponent "
-            f"is {fixed_exponent} (sympy), the stated rate"
+            f"is {fixed_exponent} (sympy), the stated rate ({repaired.method} identity check)",
+            repaired.verdict == "holds",
+            f"the balanced threshold gives the exponent {fixed_exponent}, not the stated rate",
         ),
     )
 
@@ -262,13 +280,19 @@ def check_rate_main():
 def check_main_vs_appendix():
     parts = {
         "eta's second term": identity(
-            sigma**ALPHA / (L * tau**ALPHA), 1 / (L * tau**ALPHA), symbolic_only=True
+            sigma**ALPHA / (L * tau**ALPHA),
+            1 / (L * tau**ALPHA),
+            domain={**ALPHA_RANGE, sigma: (sp.Rational(1, 10), 10), L: (sp.Rational(1, 10), 10),
+                    tau: (2, 10**4)},
+            points=3,
         ),
         "tau's fourth term": identity(
             (F0 / (sigma**2 * K)) ** (ALPHA / (3 * ALPHA - 2))
             / L ** ((2 * ALPHA - 2) / (3 * ALPHA - 2)),
             sigma * K ** (1 / (3 * ALPHA - 2)),
-            symbolic_only=True,
+            domain={**ALPHA_RANGE, F0: (sp.Rational(1, 10), 10), sigma: (sp.Rational(1, 10), 10),
+                    K: (10, 10**6), L: (sp.Rational(1, 10), 10)},
+            points=3,
         ),
         "rate exponent": identity(
             theory.theorem2_exponent(ALPHA, "main"),
@@ -277,14 +301,18 @@ def check_main_vs_appendix():
             points=5,
         ),
     }
+    appendix = theory.theorem2_exponent(ALPHA, "appendix")
+    stated = identity(appendix, RATE_THEOREM2, domain=ALPHA_RANGE, points=5)
     return all_hold(
         parts,
-        correction=(
+        correction=verified_fix(
             "state Theorem 2 with Appendix C's parameters, eta = min{1/(4L), 1/(L tau^alpha), "
             "1/(24 L tau)} and tau = max{2, 48^(1/(alpha-1)) sigma^(alpha/(alpha-1)), 8 sigma, "
-            "sigma K^(1/(3alpha-2))} (with 32 sigma, see zhang2020-thm2-tau8sigma): they give the "
-            f"stated exponent {theory.theorem2_exponent(ALPHA, 'appendix')}; the main text's give "
-            f"{theory.theorem2_exponent(ALPHA, 'main')}"
+            "sigma K^(1/(3alpha-2))} (theory.theorem2_parameters): they give the exponent "
+            f"{appendix}, the stated rate ({stated.method} identity check); the main text's give "
+            f"{theory.theorem2_exponent(ALPHA, 'main')}",
+            stated.verdict == "holds",
+            "Appendix C's parameters do not give the stated rate either",
         ),
     )
 
@@ -341,6 +369,9 @@ def check_thm4_main():
     computed = theory.theorem4_exponent(ALPHA, ALPHA - 1)
     verdict = identity(computed, RATE_THEOREM4, domain=ALPHA_RANGE, points=11)
     best = theory.theorem4_best_tau_power(ALPHA)
+    balanced = identity(theory.theorem4_exponent(ALPHA, best), RATE_THEOREM4,
+                        domain=ALPHA_RANGE, points=11)
+    appendix = identity(best, 1 / ALPHA, domain=ALPHA_RANGE, points=11)
     return Verdict(
         verdict.verdict,
         "exponent of k of the weighted per-step error sum of the "
@@ -351,10 +382,12 @@ def check_thm4_main():
         computed,
         correction=None
         if verdict.verdict == "holds"
-        else (
+        else verified_fix(
             f"the schedule that balances bias and variance is tau_k = G k^({best}) "
-            f"(sympy solve), giving {theory.theorem4_exponent(ALPHA)}; "
-            "this is Appendix D's tau_k = G k^(1/alpha)"
+            f"(sympy solve), giving {theory.theorem4_exponent(ALPHA, best)}, the stated rate"
+            + (" (Appendix D's tau_k = G k^(1/alpha))" if appendix.verdict == "holds" else ""),
+            balanced.verdict == "holds",
+            "the balancing schedule does not give the stated rate",
         ),
     )
 

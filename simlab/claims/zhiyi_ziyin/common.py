@@ -196,9 +196,8 @@ def index_shift_correction(
         equal, method, _ = compare(shifted, derived, points)
         if equal:
             return (
-                f"{shifted} (the printed formula with {symbol} -> "
-                f"{symbol} {'+' if shift > 0 else '-'}"
-                f" 1, i.e. exponent m - 1 should read m; equal to the derivation, {method})"
+                f"{shifted} (the printed formula with {symbol} -> {symbol + shift}; equal to the "
+                f"derivation, {method})"
             )
     return None
 

@@ -12,6 +12,7 @@ from sympy.stats import Beta as BetaRV
 from sympy.stats import density
 
 from simlab.claims import Verdict, claim
+from simlab.claims.checks import inequality, none_derived, verified_fix
 from simlab.claims.zhiyi_ziyin.common import (
     CONVENTIONS,
     KS_LEVEL,
@@ -99,7 +100,15 @@ def check_eq14() -> Verdict:
         f"Monte Carlo (seed 14, 40000 draws, m = c = 4): |Var - E[G]| = {gap:.2e} "
         "(it is E[update]^2)"
     )
-    return _verdict_from_equal(holds, "symbolic", evidence, None, None, "see evidence")
+    return _verdict_from_equal(
+        holds,
+        "symbolic",
+        evidence,
+        None,
+        None,
+        none_derived("the check tests oddness, the square and a Monte Carlo gap; it derives no "
+                     "other relation between E[G] and the variance"),
+    )
 
 
 @claim(
@@ -141,7 +150,9 @@ def check_eq16() -> Verdict:
         evidence,
         printed_middle,
         sp.simplify(derived_g),
-        "for m = 1, G = X_1^2 / X_1^2 = 1 and the update is X_1/|X_1| = sgn(X_1)",
+        f"for m = c = 1 eq. 14 gives G = X_1^2/X_1^2 = {sp.simplify(derived_g)} and the update "
+        f"X_1/sqrt(X_1^2) = {sp.simplify(x1 / sp.sqrt(x1**2))}; X_1^2/|X_1| = "
+        f"{printed_middle.subs(x1**2, sp.Abs(x1) ** 2)} (X_1 real), not sgn(X_1)",
     )
 
 
@@ -228,8 +239,12 @@ def check_eq19() -> Verdict:
         evidence,
         EQ19,
         derived,
-        "the exponential must be e^(-z/(2k)) (same prefactor); with it the "
-        f"formula equals the derived joint density: {corrected_ok}",
+        verified_fix(
+            "the exponential must be e^(-z/(2k)) (same prefactor); with it the formula equals "
+            "the derived joint density",
+            corrected_ok,
+            "e^(-z/(2k)) alone does not repair eq. 19",
+        ),
     )
 
 
@@ -290,7 +305,14 @@ def check_eq21() -> Verdict:
 @claim(PAPER, "zz-eq22-mean", "eq. 22", "E[K] = 1/m")
 def check_eq22() -> Verdict:
     ok, evidence = moment_matches(1 / m, k * k_density(), k, 0, 1, _grid())
-    return _verdict_from_equal(ok, "numeric", evidence, 1 / m, None, "see evidence")
+    return _verdict_from_equal(
+        ok,
+        "numeric",
+        evidence,
+        1 / m,
+        None,
+        none_derived("E[K] is compared by quadrature on a grid of m; no closed form is derived"),
+    )
 
 
 def _mode_claim(density_expr, var, printed_mode, lower, upper, grid_values, correction_text):
@@ -300,11 +322,19 @@ def _mode_claim(density_expr, var, printed_mode, lower, upper, grid_values, corr
 
 
 def _no_interior_mode_text(var_name: str, upper: str) -> str:
+    """The correction of a printed interior mode: d/dk log f_K < 0 on (0, 1) for m >= 3, checked
+    by :func:`simlab.claims.checks.inequality` (strict) on m in [3, 40], k in [1/1000, 999/1000]."""
     log_derivative = sp.factor(sp.together(sp.diff(sp.log(k_density()), k)))
-    return (
-        f"no interior mode: d/dk log f_K = {log_derivative} < 0 on (0, 1) for m >= 3, so the "
-        f"density of {var_name} decreases on (0, {upper}) and is unbounded at {var_name} = 0 "
-        f"(mode at 0); for 1 < m < 3 it is U-shaped with maxima at both ends"
+    negative = inequality(
+        log_derivative, 0, {m: (3, 40), k: (sp.Rational(1, 1000), sp.Rational(999, 1000))},
+        points=15, strict=True,
+    )
+    return verified_fix(
+        f"no interior mode: d/dk log f_K = {log_derivative} < 0 on (0, 1) for m >= 3 "
+        f"({negative.method} check on m in [3, 40]), so the density of {var_name} decreases on "
+        f"(0, {upper}) and is unbounded at {var_name} = 0: the mode is at 0",
+        negative.verdict == "holds",
+        "the log-density is not decreasing on the grid",
     )
 
 
@@ -380,7 +410,9 @@ def _expectation_under_conventions(printed, integrand_of_c, var, upper_of_c, gri
             printed,
             convention=f"{holding[0]} (eq. 14)",
         )
-    return Verdict("fails", evidence, "numeric", printed, correction=f"{what}: see evidence")
+    return Verdict("fails", evidence, "numeric", printed,
+                   correction=none_derived(f"{what} matches neither convention by quadrature; "
+                                           "no closed form is derived"))
 
 
 @claim(
@@ -454,7 +486,15 @@ def check_eq25() -> Verdict:
         f"{chi2_1}; mean 1: {mean_ok}, variance 2: {var_ok}"
     )
     holds = all(equal.values()) and chi2_1 and mean_ok and var_ok
-    return _verdict_from_equal(holds, "symbolic", evidence, EQ25, limits["c = m"], "see evidence")
+    return _verdict_from_equal(
+        holds,
+        "symbolic",
+        evidence,
+        EQ25,
+        limits["c = m"],
+        "lim_(m->oo) f_m(g) = " + "; ".join(f"{lim} under {n}" for n, lim in limits.items())
+        + STIRLING_NOTE,
+    )
 
 
 EQ26 = g ** (-sp.S.Half) / (2 * sp.sqrt(3))
@@ -534,7 +574,8 @@ def check_eq27_concentration() -> Verdict:
         "symbolic",
         1,
         found["c = m"][0],
-        correction="g concentrates near 0 and c",
+        correction="g concentrates near 0 and the upper end of its support: "
+        + "; ".join(f"near 0 and {u} under {n}" for n, (u, _) in found.items()),
     )
 
 
@@ -546,7 +587,12 @@ def check_m_to_1() -> Verdict:
     }
     holds = all(value == 0 for value in values.values())
     return _verdict_from_equal(
-        holds, "symbolic", f"sympy limits at g = {values}", 0, values, "see evidence"
+        holds,
+        "symbolic",
+        f"sympy limits at g = {values}",
+        0,
+        values,
+        f"lim_(m->1+) f_m(g) at g = {values} (sympy)",
     )
 
 
@@ -577,5 +623,10 @@ def check_m_to_1_mixture() -> Verdict:
         evidence,
         "delta(g-1) + delta(g)",
         "delta(g-1)",
-        "the limit law is delta(g - 1) alone: no mass stays near g = 0",
+        verified_fix(
+            f"the limit law is delta(g - 1) alone: E[1 - K] -> {markov} with 0 <= K <= 1, so "
+            f"G -> 1 in probability (P(G < 1/2): {masses})",
+            markov == 0,
+            "E[1 - K] does not vanish as m -> 1+",
+        ),
     )

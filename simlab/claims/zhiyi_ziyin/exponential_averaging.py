@@ -8,6 +8,7 @@ import functools
 import sympy as sp
 
 from simlab.claims import Verdict, claim
+from simlab.claims.checks import none_derived
 from simlab.claims.zhiyi_ziyin.common import (
     PAPER,
     _verdict_from_equal,
@@ -60,10 +61,17 @@ EMA_POINTS = [
 def check_eq8_mean() -> Verdict:
     derived = ema_moments()[0]
     equal, method, evidence = compare(EQ8_MEAN, derived, EMA_POINTS)
-    shifted = index_shift_correction(EQ8_MEAN, derived, EMA_POINTS, m)
     return _verdict_from_equal(
-        equal, method, evidence, EQ8_MEAN, derived, f"mean = {derived}; " + str(shifted)
+        equal, method, evidence, EQ8_MEAN, derived,
+        _with_shift(f"mean = {derived}", EQ8_MEAN, derived, EMA_POINTS),
     )
+
+
+def _with_shift(fix: str, printed: sp.Expr, derived: sp.Expr, points) -> str:
+    """The derived value, plus the unit shift of m that repairs the printed formula (when
+    :func:`index_shift_correction` finds and verifies one)."""
+    shifted = index_shift_correction(printed, derived, points, m)
+    return fix if shifted is None else f"{fix}; {shifted}"
 
 
 @claim(
@@ -82,8 +90,7 @@ def check_eq8_variance() -> Verdict:
         evidence,
         EQ8_VARIANCE,
         derived,
-        f"variance = {derived}; "
-        + str(index_shift_correction(EQ8_VARIANCE, derived, EMA_POINTS, m)),
+        _with_shift(f"variance = {derived}", EQ8_VARIANCE, derived, EMA_POINTS),
     )
 
 
@@ -101,7 +108,14 @@ def check_eq8_limits() -> Verdict:
     evidence = (
         f"beta -> 0: (mean, variance) -> {at_zero}; beta -> 1: variance -> {at_one} (fixed m)"
     )
-    return _verdict_from_equal(holds, "symbolic", evidence, None, (at_zero, at_one), evidence)
+    return _verdict_from_equal(
+        holds,
+        "symbolic",
+        evidence,
+        None,
+        (at_zero, at_one),
+        f"beta -> 0: (mean, variance) -> {at_zero}; beta -> 1: variance -> {at_one} (sympy)",
+    )
 
 
 def bias_corrected_variance() -> sp.Expr:
@@ -150,9 +164,8 @@ def check_eq9() -> Verdict:
         evidence,
         EQ9_LEFT,
         derived,
-        f"left side = {derived}; "
-        + str(index_shift_correction(EQ9_LEFT, derived, EMA_POINTS[1:], m))
-        + "; the right side (sums to m-1) is correct",
+        _with_shift(f"left side = {derived}", EQ9_LEFT, derived, EMA_POINTS[1:])
+        + ("; the right side (sums to m-1) is correct" if right_equal else ""),
     )
 
 
@@ -174,7 +187,7 @@ def check_eq10() -> Verdict:
         evidence,
         EQ10,
         derived,
-        f"variance = {derived}; " + str(index_shift_correction(EQ10, derived, EMA_POINTS[1:], m)),
+        _with_shift(f"variance = {derived}", EQ10, derived, EMA_POINTS[1:]),
     )
 
 
@@ -199,7 +212,15 @@ def check_eq10_bound() -> Verdict:
         f"(min {min(values):.3g}); equals {at_m1} at m = 1. Cauchy-Schwarz gives the other "
         "bound, Var >= sigma^2/m; the upper bound comes from the positive cross terms."
     )
-    return _verdict_from_equal(holds, "numeric", evidence, None, gap, evidence)
+    return _verdict_from_equal(
+        holds,
+        "numeric",
+        evidence,
+        None,
+        gap,
+        none_derived(f"1 - Var/sigma^2 = {gap} is not positive on the whole grid; no other "
+                     "bound is derived"),
+    )
 
 
 def _asymptotic_variance(beta_value: sp.Expr) -> sp.Expr:
@@ -304,6 +325,13 @@ def check_eq12() -> Verdict:
             matches[holding[0]][0],
             convention=f"asymptotic variance matched to {holding[0]}",
         )
+    simple = "sigma^2/m (simple average of m samples)"
+    (beta_of_m,) = (sp.simplify(v) for v in matches[simple])
+    (m_of_beta,) = sp.solve(sp.Eq(beta, beta_of_m), m)
     return Verdict(
-        "fails", evidence, "symbolic", correction="beta = (m-1)/(m+1), m = (1+beta)/(1-beta)"
+        "fails",
+        evidence,
+        "symbolic",
+        correction=f"matching the asymptotic variance to {simple}: beta = {beta_of_m}, "
+        f"m = {sp.simplify(m_of_beta)} (sympy solve)",
     )

@@ -9,6 +9,7 @@ from sympy.stats import Beta as BetaRV
 from sympy.stats import density
 
 from simlab.claims import Verdict, claim
+from simlab.claims.checks import verified_fix
 from simlab.claims.zhiyi_ziyin.common import (
     CONVENTIONS,
     M_GRID,
@@ -80,8 +81,9 @@ def check_eq28_support() -> Verdict:
         evidence,
         sp.sqrt(m),
         sp.sqrt(upper_k),
-        "X_k is supported on [-1, 1] ([0, 1] before symmetrisation); "
-        "[-sqrt m, sqrt m] is the support of X_g = sqrt(m) X_k (eq. 30)",
+        f"X_k is supported on [-{sp.sqrt(upper_k)}, {sp.sqrt(upper_k)}] (sup K = {upper_k}); "
+        f"[-{sp.sqrt(m * upper_k)}, {sp.sqrt(m * upper_k)}] is the support of X_g = sqrt(G) = "
+        "sqrt(m K) under c = m (eq. 30)",
     )
 
 
@@ -156,7 +158,8 @@ def check_eq31() -> Verdict:
         f"limits{STIRLING_NOTE}: {limits}; equal: {equal}",
         EQ31,
         limits["c = m"],
-        "see evidence",
+        "lim_(m->oo) f_m(x_g) = " + "; ".join(f"{lim} under {n}" for n, lim in limits.items())
+        + STIRLING_NOTE,
     )
 
 
@@ -229,11 +232,18 @@ def modality_transition() -> list:
 )
 def check_fig2_transition() -> Verdict:
     transition = modality_transition()
+    flat = [sp.simplify(sp.diff(xg_density(m).subs(m, value), x)) == 0 for value in transition]
     return _verdict_from_equal(
         transition == [2],
         "symbolic",
-        f"eq. 30 changes shape at m = {transition} (Section 5.1 says m = 3)",
+        f"eq. 30 changes shape at m = {transition} (Section 5.1 says m = 3); the law there is "
+        f"flat in x (sympy): {flat}",
         2,
         transition,
-        f"the predicted transition is at m = {transition[0]} (flat, uniform law at m = 3)",
+        verified_fix(
+            f"the predicted transition is at m = {transition[0]}, where eq. 30 is flat "
+            "(uniform)",
+            len(transition) == 1 and all(flat),
+            f"the log-slope of eq. 30 changes sign at {transition}",
+        ),
     )
