@@ -15,6 +15,13 @@ Assumption 2, E|g_i(x)|^alpha <= B_i^alpha per coordinate; alpha in (1, 2].
 
 from __future__ import annotations
 
+# the sections, imported in the paper's order: their claims register in this order
+from simlab.claims.zhang2020 import (  # noqa: F401
+    upper_bounds,
+    coordinate_clipping,
+    lower_bounds,
+    discussion,
+)
 from simlab.claims.zhang2020.common import (
     PAPER,
     RATE_THEOREM2,

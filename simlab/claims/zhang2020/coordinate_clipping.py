@@ -9,7 +9,7 @@ import sympy as sp
 
 from simlab import theory
 from simlab.claims import Verdict, claim
-from simlab.claims.checks import all_hold, identity, inequality, none_derived, verified_fix
+from simlab.claims.checks import all_hold, identity, inequality, none_derived
 from simlab.claims.zhang2020.common import (
     ALPHA,
     ALPHA_RANGE,
@@ -20,6 +20,7 @@ from simlab.claims.zhang2020.common import (
     k,
     mu,
 )
+from simlab.claims.zhang2020.upper_bounds import schedule_fix
 
 
 # ============================================================================ Appendix E
@@ -154,7 +155,6 @@ def check_thm8_main():
     # per-step terms with G -> B_i: the exponent is Theorem 4's for the same schedule.
     computed = theory.theorem4_exponent(ALPHA, ALPHA - 1)
     verdict = identity(computed, RATE_THEOREM4, domain=ALPHA_RANGE, points=11)
-    best = theory.theorem4_best_tau_power(ALPHA)
     return Verdict(
         verdict.verdict,
         "per coordinate (Lemma 12 = Lemma 9 in 1-d), tau_{k,i} = "
@@ -162,15 +162,7 @@ def check_thm8_main():
         verdict.method,
         RATE_THEOREM4,
         computed,
-        correction=None
-        if verdict.verdict == "holds"
-        else verified_fix(
-            f"tau_(k,i) = B_i k^({best}) (the balancing schedule, sympy solve), as in Appendix "
-            f"E.2: exponent {theory.theorem4_exponent(ALPHA, best)}, the stated rate",
-            identity(theory.theorem4_exponent(ALPHA, best), RATE_THEOREM4, domain=ALPHA_RANGE,
-                     points=11).verdict == "holds",
-            "the balancing schedule does not give the stated rate",
-        ),
+        correction=None if verdict.verdict == "holds" else schedule_fix("tau_(k,i) = B_i"),
     )
 
 

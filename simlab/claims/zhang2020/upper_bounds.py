@@ -368,10 +368,6 @@ def check_alpha2_convex():
 def check_thm4_main():
     computed = theory.theorem4_exponent(ALPHA, ALPHA - 1)
     verdict = identity(computed, RATE_THEOREM4, domain=ALPHA_RANGE, points=11)
-    best = theory.theorem4_best_tau_power(ALPHA)
-    balanced = identity(theory.theorem4_exponent(ALPHA, best), RATE_THEOREM4,
-                        domain=ALPHA_RANGE, points=11)
-    appendix = identity(best, 1 / ALPHA, domain=ALPHA_RANGE, points=11)
     return Verdict(
         verdict.verdict,
         "exponent of k of the weighted per-step error sum of the "
@@ -380,15 +376,25 @@ def check_thm4_main():
         verdict.method,
         RATE_THEOREM4,
         computed,
-        correction=None
-        if verdict.verdict == "holds"
-        else verified_fix(
-            f"the schedule that balances bias and variance is tau_k = G k^({best}) "
-            f"(sympy solve), giving {theory.theorem4_exponent(ALPHA, best)}, the stated rate"
-            + (" (Appendix D's tau_k = G k^(1/alpha))" if appendix.verdict == "holds" else ""),
-            balanced.verdict == "holds",
-            "the balancing schedule does not give the stated rate",
-        ),
+        correction=None if verdict.verdict == "holds" else schedule_fix("tau_k = G"),
+    )
+
+
+def schedule_fix(schedule: str) -> str:
+    """The correction of a printed clipping schedule ``schedule`` k^(alpha-1) (Theorems 4 and 8):
+    the power of k that balances bias and variance (sympy solve,
+    :func:`simlab.theory.theorem4_best_tau_power`), printed only if the exponent it gives is the
+    stated rate (identity on the alpha grid)."""
+    best = theory.theorem4_best_tau_power(ALPHA)
+    exponent = theory.theorem4_exponent(ALPHA, best)
+    balanced = identity(exponent, RATE_THEOREM4, domain=ALPHA_RANGE, points=11)
+    appendix = identity(best, 1 / ALPHA, domain=ALPHA_RANGE, points=11)
+    return verified_fix(
+        f"the schedule that balances bias and variance is {schedule} k^({best}) (sympy solve), "
+        f"giving {exponent}, the stated rate"
+        + (" (the appendices' k^(1/alpha))" if appendix.verdict == "holds" else ""),
+        balanced.verdict == "holds",
+        "the balancing schedule does not give the stated rate",
     )
 
 
