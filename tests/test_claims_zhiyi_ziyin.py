@@ -1,4 +1,4 @@
-"""Tests of the Zhiyi & Ziyin claims (simlab/claims/zhiyi_ziyin.py).
+"""Tests of the Zhiyi & Ziyin claims (simlab/claims/zhiyi_ziyin/, one module per section).
 
 Every checker is fed a deliberately wrong variant (changed exponent, changed constant, wrong
 convention, wrong mode) and must say "fails"; the printed or corrected formula must say "holds".
