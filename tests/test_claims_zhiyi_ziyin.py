@@ -215,6 +215,15 @@ def test_eq19_fix_is_printed_only_if_it_repairs_the_formula(monkeypatch):
     assert "did not pass its own check" in wrong.correction
 
 
+def test_ks_outcome_three_outcomes():
+    # p-values as given: both above KS_LEVEL hold, one names its convention, none fails
+    assert preliminaries.ks_outcome({"a": 0.5, "b": 0.2}, "e", "L").verdict == "holds"
+    one = preliminaries.ks_outcome({"a": 0.5, "b": 1e-9}, "e", "L", lambda n: f"only {n}")
+    assert one.verdict == "holds-under-convention" and one.convention == "only a"
+    none = preliminaries.ks_outcome({"a": 1e-9, "b": 1e-9}, "e", "L")
+    assert none.verdict == "fails" and none.correction.startswith(NO_CORRECTION)
+
+
 def test_mode_correction_is_verified():
     # d/dk log f_K < 0 on (0, 1) for m >= 3 is checked on a grid before it is printed
     text = dependent_xu._no_interior_mode_text("k", "1")

@@ -168,20 +168,22 @@ def check_student_t() -> Verdict:
         f"Monte Carlo, seed 6, {samples} draws, m = {dof}: KS p-value vs t_m with "
         f"U = Q/c: " + ", ".join(f"{n}: {p:.3g}" for n, p in pvalues.items())
     )
-    holding = [n for n, p in pvalues.items() if p >= KS_LEVEL]
-    if len(holding) == 1:
-        return Verdict(
-            "holds-under-convention",
-            evidence,
-            "monte-carlo",
-            convention=f"U = S = Q/m ({holding[0]}); the unbiased U = Q/(m-1) gives "
-            "sqrt((m-1)/m) t_m",
-        )
-    if len(holding) == 2:
+    return ks_outcome(pvalues, evidence, "t_m", lambda name: f"U = Q/c with {name} (eq. 14)")
+
+
+def ks_outcome(pvalues: dict, evidence: str, law: str, convention=lambda name: name) -> Verdict:
+    """The verdict of KS tests of one printed ``law`` against two variants of the statistic
+    (``pvalues`` by variant name): not rejected (p >= KS_LEVEL) for both -> holds, for one ->
+    holds-under-convention (``convention(name)``), for none -> fails, no correction derived."""
+    holding = [name for name, p in pvalues.items() if p >= KS_LEVEL]
+    if len(holding) == len(pvalues):
         return Verdict("holds", evidence, "monte-carlo")
+    if len(holding) == 1:
+        return Verdict("holds-under-convention", evidence, "monte-carlo",
+                       convention=convention(holding[0]))
     return Verdict("fails", evidence, "monte-carlo",
-                   correction=none_derived("a KS test rejects t_m under both U; it names no "
-                                           "other law"))
+                   correction=none_derived(f"a KS test rejects {law} for every variant; it "
+                                           "names no other law"))
 
 
 @claim(
@@ -238,14 +240,7 @@ def check_student_mean() -> Verdict:
         f"Monte Carlo, seed 7, {samples} draws, m = {size}: KS p-value vs t_(m-1): "
         + "; ".join(f"{n}: {p:.3g}" for n, p in pvalues.items())
     )
-    holding = [n for n, p in pvalues.items() if p >= KS_LEVEL]
-    if len(holding) == 1:
-        return Verdict("holds-under-convention", evidence, "monte-carlo", convention=holding[0])
-    if len(holding) == 2:
-        return Verdict("holds", evidence, "monte-carlo")
-    return Verdict("fails", evidence, "monte-carlo",
-                   correction=none_derived("a KS test rejects t_(m-1) for both U; it names no "
-                                           "other law"))
+    return ks_outcome(pvalues, evidence, "t_(m-1)")
 
 
 @claim(
