@@ -1,6 +1,7 @@
 """Engine throughput as ratios measured in one run (the machines are shared and noisy).
 
     python bench/engine.py [--json] [--replicas R] [--steps K] [--rounds N]
+    python bench/engine.py --backend cuda [--json] [--gpu-replicas R] [--gpu-steps K] [--rounds N]
 
 Workload: GClip with a constant step and threshold on the d-dimensional quadratic under
 coordinate-wise symmetric Pareto(1.5) noise, R replicas x K steps; throughput is
@@ -17,6 +18,20 @@ replica-steps x d per second. Compared with
 
 The measures are taken in turn over ``--rounds`` rounds and the best of each is kept, so a slow
 phase of the shared machine hits all of them alike.
+
+With ``--backend cuda`` (issue 19) the same workload runs on the GPU, one replica per thread
+(:mod:`simlab.run.cuda`), at d = 1, 10, 100, against
+
+- ``engine_vs_jax``: the workload in JAX, ``jit`` over a ``lax.fori_loop`` of steps, vectorised
+  over replicas, float64 (the strongest peer measured in the issue);
+- ``engine_vs_torch``: the workload written naively in torch, vectorised over replicas, float64;
+- ``engine_vs_gpu_floor``: a kernel that only makes the engine's draws (same words, same
+  transform) and sums them (``torch_floor`` beside it: torch's uniforms and ``U^(-1/a)``);
+- ``engine_vs_cpu``: the CPU engine on all cores of the same machine;
+
+and the throughput in replica-steps x d per second. The CPU engine is measured first; where no
+CUDA GPU is present the run stops there and says so (``measured_on_gpu: false``), exit 0.
+Targets at d = 10 (the issue): ``engine_vs_jax >= 2`` and ``engine_vs_gpu_floor >= 0.6``.
 
 Compile times are measured in fresh processes: ``compile_cold_s`` with an empty numba cache
 (a temporary ``NUMBA_CACHE_DIR``), ``compile_cached_s`` in a second process with that cache warm;
@@ -188,14 +203,197 @@ def with_threads(count: int, measure):
     return run
 
 
+# ----------------------------------------------------------------------------- the GPU
+GPU_TARGETS = {"engine_vs_jax": 2.0, "engine_vs_gpu_floor": 0.6}  # at d = 10, float64
+DIMS = (1, 10, 100)
+
+
+def cuda_engine_throughput(dim: int, replicas: int, steps: int) -> float:
+    """The engine on the GPU (``backend="cuda"``): one timed run after one that compiles."""
+    problem = simlab.Quadratic(dim=dim, mu=1.0, L=4.0)
+    noise = simlab.Pareto(tail=TAIL)
+    schedule = simlab.constant(STEP, THRESHOLD)
+    kwargs = dict(replicas=replicas, show_progress=False, backend="cuda")
+    simlab.simulate(problem, noise, "gclip", schedule, steps=2, checkpoints=[2], **kwargs)
+    start = time.perf_counter()
+    simlab.simulate(problem, noise, "gclip", schedule, steps=steps, checkpoints=[steps], **kwargs)
+    return replicas * steps * dim / (time.perf_counter() - start)
+
+
+def gpu_floor_throughput(dim: int, replicas: int, steps: int) -> float:
+    """The engine's Pareto draws alone on the GPU
+    (:func:`simlab._cuda_kernels.make_floor_kernel`)."""
+    from numba import cuda
+
+    from simlab import _cuda_kernels
+    from simlab.run import cuda as backend
+
+    kernel = _cuda_kernels.make_floor_kernel(dim)
+    out = cuda.device_array(replicas)
+    backend.launch(kernel, replicas, np.uint64(1), np.int64(2), -1.0 / TAIL, out)
+    start = time.perf_counter()
+    backend.launch(kernel, replicas, np.uint64(1), np.int64(steps), -1.0 / TAIL, out)
+    return replicas * steps * dim / (time.perf_counter() - start)
+
+
+def jax_throughput(dim: int, replicas: int, steps: int) -> float:
+    """GClip on the quadratic in JAX: ``jit`` over ``lax.fori_loop``, float64, on the GPU."""
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    problem = simlab.Quadratic(dim=dim, mu=1.0, L=4.0)
+    h, c = jnp.asarray(problem.curvatures), jnp.asarray(problem.minimiser)
+
+    def body(_, carry):
+        x, key = carry
+        key, ku, ks = jax.random.split(key, 3)
+        u = 1.0 - jax.random.uniform(ku, (replicas, dim), dtype=jnp.float64)  # (0, 1]
+        sign = jax.random.rademacher(ks, (replicas, dim), dtype=jnp.float64)
+        g = h * (x - c) + sign * u ** (-1.0 / TAIL)
+        norm = jnp.sqrt(jnp.sum(g * g, axis=1, keepdims=True))
+        return x - STEP * g * jnp.minimum(1.0, THRESHOLD / norm), key
+
+    @jax.jit
+    def run(key, n):
+        x0 = jnp.zeros((replicas, dim), dtype=jnp.float64)
+        return jax.lax.fori_loop(0, n, body, (x0, key))[0]
+
+    key = jax.random.PRNGKey(0)
+    run(key, 2).block_until_ready()  # compile (the trip count is traced: one compilation)
+    start = time.perf_counter()
+    run(key, steps).block_until_ready()
+    return replicas * steps * dim / (time.perf_counter() - start)
+
+
+def torch_throughput(dim: int, replicas: int, steps: int, floor: bool = False) -> float:
+    """GClip on the quadratic written naively in torch on the GPU, float64; ``floor``: the
+    uniforms and ``U^(-1/a)`` alone (the issue's GPU floor)."""
+    import torch
+
+    device = torch.device("cuda")
+    problem = simlab.Quadratic(dim=dim, mu=1.0, L=4.0)
+    h = torch.as_tensor(problem.curvatures, device=device)
+    c = torch.as_tensor(problem.minimiser, device=device)
+
+    def run(n):
+        x = torch.zeros(replicas, dim, dtype=torch.float64, device=device)
+        for _ in range(n):
+            u = 1.0 - torch.rand(replicas, dim, dtype=torch.float64, device=device)
+            if floor:
+                x += u.pow_(-1.0 / TAIL)
+                continue
+            sign = torch.randint(0, 2, (replicas, dim), device=device).to(torch.float64) * 2 - 1
+            g = h * (x - c) + sign * u.pow_(-1.0 / TAIL)
+            norm = torch.linalg.vector_norm(g, dim=1, keepdim=True)
+            x -= STEP * g * torch.clamp(THRESHOLD / norm, max=1.0)
+        torch.cuda.synchronize()
+
+    run(2)
+    start = time.perf_counter()
+    run(steps)
+    return replicas * steps * dim / (time.perf_counter() - start)
+
+
+def _importable(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def cuda_main(args) -> dict:
+    """The GPU benchmark: the CPU engine first (engine_vs_cpu's denominator), then, where a
+    GPU is present, the engine, the floor and the peers on it."""
+    from simlab.run import cuda as backend
+
+    threads = numba.get_num_threads()
+    result: dict = {"backend": "cuda", "units": "replica-steps x d per second, float64",
+                    "cpu_threads": threads, "gpu_replicas": args.gpu_replicas,
+                    "gpu_steps_at_d10": args.gpu_steps, "cpu_steps_at_d10": args.steps,
+                    "targets_at_d10": GPU_TARGETS,
+                    "peers_installed": {name: _importable(name) for name in ("jax", "torch")},
+                    "throughput": {}}
+    cpu = {}
+    for dim in DIMS:
+        steps = max(20, args.steps * 10 // dim)
+        cpu[dim] = interleaved({"cpu": lambda d=dim, k=steps: engine_throughput(
+            d, args.replicas, k, repeats=1)}, args.rounds)["cpu"]
+        result["throughput"][str(dim)] = {"cpu_engine": cpu[dim]}
+    if not backend.gpu_available():
+        result["measured_on_gpu"] = False
+        result["status"] = ("stopped where a GPU is needed: no CUDA GPU here (numba's CUDA "
+                            "target finds none, or the simulator is on); the CPU engine above "
+                            "was measured, nothing was measured on a GPU")
+        return result
+    from numba import cuda
+
+    result["measured_on_gpu"] = True
+    try:
+        name = cuda.get_current_device().name
+        result["gpu"] = name.decode() if isinstance(name, bytes) else str(name)
+    except AttributeError:  # the simulator (a smoke test of this code) has no device
+        result["gpu"] = "simulator"
+    for dim in DIMS:
+        steps = max(20, args.gpu_steps * 10 // dim)
+        shape = (dim, args.gpu_replicas, steps)
+        measures = {"engine": lambda s=shape: cuda_engine_throughput(*s),
+                    "gpu_floor": lambda s=shape: gpu_floor_throughput(*s)}
+        if result["peers_installed"]["jax"]:
+            measures["jax"] = lambda s=shape: jax_throughput(*s)
+        if result["peers_installed"]["torch"]:
+            measures["torch"] = lambda s=shape: torch_throughput(*s)
+            measures["torch_floor"] = lambda s=shape: torch_throughput(*s, floor=True)
+        best = interleaved(measures, args.rounds)
+        row = result["throughput"][str(dim)]
+        row.update(best)
+        ratios = {"engine_vs_cpu": best["engine"] / row["cpu_engine"],
+                  "engine_vs_gpu_floor": best["engine"] / best["gpu_floor"]}
+        for peer in ("jax", "torch", "torch_floor"):
+            if peer in best:
+                ratios[f"engine_vs_{peer}"] = best["engine"] / best[peer]
+        row["ratios"] = ratios
+    at10 = result["throughput"]["10"]["ratios"]
+    result.update({name: at10.get(name) for name in
+                   ("engine_vs_jax", "engine_vs_torch", "engine_vs_gpu_floor", "engine_vs_cpu",
+                    "engine_vs_torch_floor")})
+    result["targets_met"] = {name: (at10[name] >= target if name in at10 else None)
+                             for name, target in GPU_TARGETS.items()}
+    return result
+
+
+def render_cuda(result: dict) -> str:
+    lines = [f"engine on the GPU, {result['units']} (millions)"]
+    for d, row in result["throughput"].items():
+        cells = ", ".join(f"{name} {value / 1e6:.1f}" for name, value in row.items()
+                          if isinstance(value, float))
+        lines.append(f"d = {d}: {cells}")
+        for name, value in row.get("ratios", {}).items():
+            lines.append(f"    {name} {value:.2f}")
+    if not result["measured_on_gpu"]:
+        lines.append(result["status"])
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--backend", default="cpu", choices=("cpu", "cuda"),
+                        help="cpu: the engine on the numba threads against numpy and the RNG "
+                             "floor; cuda: the engine on the GPU against JAX, torch, the GPU "
+                             "floor and the CPU engine")
     parser.add_argument("--replicas", type=int, default=2000)
+    parser.add_argument("--gpu-replicas", type=int, default=2 ** 20,
+                        help="replicas of the GPU measures (--backend cuda)")
     parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--gpu-steps", type=int, default=2000,
+                        help="steps of the GPU measures at d = 10 (10x at d = 1, 1/10 at 100)")
     parser.add_argument("--rounds", type=int, default=5,
                         help="rounds taking the measures in turn; the best of each is kept")
     args = parser.parse_args()
+    if args.backend == "cuda":
+        result = cuda_main(args)
+        print(json.dumps(result, indent=2) if args.json else render_cuda(result))
+        return 0
 
     threads = numba.get_num_threads()
     result: dict = {"threads": threads, "replicas": args.replicas, "steps": args.steps,

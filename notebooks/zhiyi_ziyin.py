@@ -26,6 +26,7 @@ import numpy as np
 
 from simlab import adam_update
 from simlab.claims import verify
+from simlab.experiments import adam_update as experiment
 
 QUICK = os.environ.get("SIMLAB_QUICK", "1") == "1"
 SAMPLES = 20_000 if QUICK else 200_000
@@ -43,22 +44,26 @@ for m in (2, 3, 10, 100):
 
 # %% [markdown]
 # ## Simulated against predicted (KS test and variances, Bonferroni over all m)
+#
+# The draws are a stored cell (a `simlab.run.spec.Task`), computed once through the store.
 
 # %%
-spec = adam_update.UpdateSpec(gradient="normal", steps=30, samples=SAMPLES, seed=0)
-rows = adam_update.compare_steps(spec)
+spec = adam_update.UpdateSpec(gradient="normal", steps=30, samples=SAMPLES)
+rows = experiment.compare_steps(spec)
 for row in rows[:: max(1, len(rows) // 8)]:
     print(f"m={row.m:3d} Var {row.variance:.4f} (pred {row.predicted_variance:.4f})  "
           f"KS p = {row.ks_pvalue:.3f}  {row.verdict}")
-print("overall:", adam_update.overall_verdict(rows))
+finding = experiment.steps_finding(rows, spec)
+print("overall:", finding.verdict, "--", finding.evidence)
 
 # %% [markdown]
 # ## The wrong law (Student-t, ignoring the correlation) is rejected
 
 # %%
-updates = adam_update.simulate_updates(spec)
-statistic, pvalue = adam_update.ks_against(updates[:, 4], adam_update.student_t_law(5))
+updates = experiment.updates_of(spec)
+statistic, pvalue = adam_update.ks_against(updates[5], adam_update.student_t_law(5))
 print(f"m = 5: KS against the Student-t law: p = {pvalue:.2e}")
+print("errata, each a claim whose check derives the correction:", adam_update.ERRATA_CLAIMS)
 
 # %% [markdown]
 # ## The paper's claims, checked by computation

@@ -353,7 +353,8 @@ class ZeroChainOracle(NoiseLaw):
 
     def norm_moment(self, alpha: float, dim: int) -> MomentBound:
         """The construction's bound ``G^alpha`` (p is chosen so that it holds at every x; the
-        worst case over x is searched in :func:`simlab.lowerbounds.theorem6_checks`)."""
+        worst case over x is searched in
+        :func:`simlab.experiments.lowerbounds.theorem6_checks`)."""
         if not math.isfinite(self.moment_bound):
             raise InputError("build the zero-chain oracle with from_instance to know its G")
         return MomentBound(self.moment_bound ** alpha, False,
@@ -372,7 +373,7 @@ class ZeroChainOracle(NoiseLaw):
 
     def unit_abs_moment(self, alpha):
         raise InputError("the zero-chain oracle's moment depends on the point: see "
-                         "simlab.lowerbounds.theorem6_checks")
+                         "simlab.experiments.lowerbounds.theorem6_checks")
 
     def reference(self):
         raise InputError("the zero-chain oracle has no scalar reference law")

@@ -28,7 +28,13 @@ STYLE = {
 def figures_dir() -> Path:
     """Where figures go: ``$SIMLAB_FIGURES`` if set, else ``./figures``."""
     path = Path(os.environ.get("SIMLAB_FIGURES", "figures"))
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        from simlab.errors import InputError
+
+        raise InputError(f"cannot make the figures folder {path} ($SIMLAB_FIGURES): "
+                         f"{error.strerror or error}") from None
     return path
 
 

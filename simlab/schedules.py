@@ -59,7 +59,7 @@ class Schedule:
         params = {"step_scale": self.step_size.scale, "step_shift": self.step_size.shift,
                   "step_power": self.step_size.power, "threshold_scale": self.threshold.scale,
                   "threshold_shift": self.threshold.shift,
-                  "threshold_power": self.threshold.power, "name": self.name}
+                  "threshold_power": self.threshold.power, "label": self.name}
         if self.source:
             params["source"] = self.source
         return params
@@ -77,10 +77,11 @@ def constant(step_size: float, threshold: float = math.inf) -> Schedule:
 
 def power_law(step_scale: float, step_shift: float = 0.0, step_power: float = 0.0,
               threshold_scale: float = math.inf, threshold_shift: float = 0.0,
-              threshold_power: float = 0.0, name: str = "power-law", source: str = "") -> Schedule:
+              threshold_power: float = 0.0, label: str = "power-law",
+              source: str = "") -> Schedule:
     """Any schedule of two power laws, ``eta_k = a (k + b)^p`` and ``tau_k = a' (k + b')^p'``:
     the form every schedule of this module takes, so a run's spec can name any of them
-    (:meth:`Schedule.spec_params`)."""
+    (:meth:`Schedule.spec_params`); ``label`` is the schedule's name in a Result's params."""
     check_positive("step size", step_scale)
     check_positive("clipping threshold", threshold_scale, allow_zero=True, allow_inf=True)
     for what, value in (("step-size shift", step_shift), ("step-size power", step_power),
@@ -88,7 +89,7 @@ def power_law(step_scale: float, step_shift: float = 0.0, step_power: float = 0.
         if not math.isfinite(value):
             raise InputError(f"{what} must be finite, got {value}")
     return Schedule(PowerLaw(step_scale, step_shift, step_power),
-                    PowerLaw(threshold_scale, threshold_shift, threshold_power), name, source)
+                    PowerLaw(threshold_scale, threshold_shift, threshold_power), label, source)
 
 
 def _check_alpha(alpha: float) -> float:

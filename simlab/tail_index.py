@@ -392,58 +392,111 @@ def _estimate(method: str, view: str, vectors: np.ndarray):
     return mohammadi(data, warn=False), data
 
 
+VALIDATION_FUNCTION = "simlab.tail_index:validation_estimates"
+
+
+def law_params(law: ReferenceLaw) -> dict:
+    """A reference law as task parameters (the Gaussian's missing parameter as None: a task's
+    parameters are never NaN)."""
+    return {"law_kind": law.kind,
+            "law_parameter": None if math.isnan(law.parameter) else law.parameter}
+
+
+def law_from(law_kind: str, law_parameter) -> ReferenceLaw:
+    """Inverse of :func:`law_params`."""
+    return ReferenceLaw(law_kind, math.nan if law_parameter is None else float(law_parameter))
+
+
+def validation_estimates(*, law_kind: str, law_parameter: float, n: int, replicas: int,
+                         dimension: int = 10, seed: int) -> dict:
+    """The Monte Carlo part of the validation table for one law and sample size (a stored task):
+    ``replicas`` independent draws of ``n`` vectors of ``dimension`` iid coordinates from
+    ``np.random.default_rng(seed)``, and every estimator of :data:`VALIDATION_METHODS` on each.
+
+    Returns ``estimates`` (replicas x methods: the tail index) and ``warned`` (replicas x
+    methods: the trigger of :class:`FiniteVarianceSuspectedWarning`, an estimate below 2 while
+    :func:`finite_variance_diagnostic` says the variance looks finite; Mohammadi on vectors and
+    pooled coordinates only).
+    """
+    law = law_from(law_kind, law_parameter)
+    rng = np.random.default_rng(seed)
+    estimates = np.empty((replicas, len(VALIDATION_METHODS)))
+    warned = np.zeros((replicas, len(VALIDATION_METHODS)), dtype=bool)
+    for replica in range(replicas):
+        vectors = law.draw((n, dimension), rng)
+        for j, (method, view) in enumerate(VALIDATION_METHODS):
+            estimate, data = _estimate(method, view, vectors)
+            estimates[replica, j] = estimate.tail_index
+            if method == "mohammadi" and view != "norms-as-scalars" and estimate.tail_index < 2:
+                # the same trigger as mohammadi(..., warn=True), counted instead of warned
+                used = data[: estimate.n_used]
+                warned[replica, j] = finite_variance_diagnostic(used).looks_finite
+    return {"estimates": estimates, "warned": warned}
+
+
+def validation_task(law: ReferenceLaw, n: int, replicas: int, dimension: int, seed: int):
+    """The stored cell (:class:`simlab.run.spec.Task`) of :func:`validation_estimates`."""
+    from simlab.run.spec import Task
+
+    return Task(VALIDATION_FUNCTION,
+                {**law_params(law), "n": n, "replicas": replicas, "dimension": dimension},
+                seed=seed)
+
+
+def validation_rows(law: ReferenceLaw, n: int, dimension: int, arrays: dict) -> list[dict]:
+    """The rows of the validation table for one law and ``n`` from the arrays of
+    :func:`validation_estimates`: the target of each estimator (Hill and moment: the tail index;
+    Mohammadi: ``min(index, 2)``), the mean and standard deviation of the finite estimates over
+    replicas (with the median and the fraction of infinite estimates, which the moment estimator
+    produces on light tails), the predicted finite-``K1`` limit for finite-variance laws on
+    pooled scalars, and how often the warning's trigger fired."""
+    rows = []
+    replicas = arrays["estimates"].shape[0]
+    for j, (method, view) in enumerate(VALIDATION_METHODS):
+        values = arrays["estimates"][:, j]
+        target = law.stable_index if method == "mohammadi" else law.tail_index
+        predicted = target
+        if method == "mohammadi" and view == "pooled" and math.isfinite(law.variance):
+            predicted = mohammadi_finite_variance_limit(law, mohammadi_block_size(n * dimension))
+        finite = values[np.isfinite(values)]
+        rows.append({
+            "law": law.name, "true_index": law.tail_index, "target": target, "n": n,
+            "samples": n * dimension if view == "pooled" else n,
+            "estimator": method, "input": view, "replicas": replicas,
+            "mean_estimate": float(finite.mean()) if finite.size else math.inf,
+            "median_estimate": float(np.median(values)),
+            "fraction_infinite": float(np.mean(~np.isfinite(values))),
+            "spread": float(finite.std(ddof=1)) if finite.size > 1 else math.nan,
+            "predicted": predicted,
+            "fraction_below_2": float(np.mean(values < 2.0)),
+            "fraction_warned": float(np.mean(arrays["warned"][:, j])),
+        })
+    return rows
+
+
+def validation_seed(law: ReferenceLaw, n: int, seed: int = 0) -> int:
+    """The seed of one (law, n) cell of the validation table (the one rule of simlab.rng)."""
+    from simlab.rng import seed_of
+
+    return seed_of({"experiment": "tail-index-validation", "law": law.name, "n": n,
+                    "seed": seed})
+
+
 def validation_table(sizes=(1000, 10000), replicas: int = 10, dimension: int = 10,
-                     seed: int = 0, laws=VALIDATION_LAWS, methods=VALIDATION_METHODS,
-                     bar=None) -> list[dict]:
-    """Bias and spread of each estimator on each reference law and sample size.
+                     seed: int = 0, laws=VALIDATION_LAWS) -> list[dict]:
+    """Bias and spread of each estimator on each reference law and sample size, computed here
+    (no store; :mod:`simlab.experiments.noise` runs the same cells through the store).
 
     For each law and ``n`` in ``sizes``: ``replicas`` independent draws of ``n`` vectors of
-    ``dimension`` iid coordinates (norms: ``n`` samples; pooled: ``n * dimension``). Each row gives
-    the true index the estimator targets (Hill and moment: the tail index; Mohammadi:
-    ``min(index, 2)``), the mean and standard deviation of the finite estimates over replicas (with
-    the median and the fraction of infinite estimates, which the moment estimator produces on light
-    tails), the predicted finite-``K1`` limit for finite-variance laws on pooled scalars, and how
-    often the estimate fell below 2 while the finite-variance diagnostic fired (the trigger of
-    :class:`FiniteVarianceSuspectedWarning`). Seeds: one ``SeedSequence`` child per
-    (law, n, replica), so rows do not depend on the order of the loop.
+    ``dimension`` iid coordinates (norms: ``n`` samples; pooled: ``n * dimension``); see
+    :func:`validation_rows` for the columns. Seeds: :func:`validation_seed` per (law, n), so rows
+    do not depend on the order of the loop.
     """
     rows = []
-    root = np.random.SeedSequence(seed)
-    cells = [(law, n) for law in laws for n in sizes]
-    children = root.spawn(len(cells))
-    for (law, n), child in zip(cells, children, strict=True):
-        estimates: dict[tuple[str, str], list[float]] = {m: [] for m in methods}
-        warned: dict[tuple[str, str], int] = {m: 0 for m in methods}
-        for replica_seed in child.spawn(replicas):
-            rng = np.random.default_rng(replica_seed)
-            vectors = law.draw((n, dimension), rng)
-            for method, view in methods:
-                estimate, data = _estimate(method, view, vectors)
-                estimates[(method, view)].append(estimate.tail_index)
-                if method == "mohammadi" and view != "norms-as-scalars" and estimate.tail_index < 2:
-                    # the same trigger as mohammadi(..., warn=True), counted instead of warned
-                    used = data[: estimate.n_used]
-                    warned[(method, view)] += int(finite_variance_diagnostic(used).looks_finite)
-            if bar is not None:
-                bar.update(1)
-        for method, view in methods:
-            values = np.array(estimates[(method, view)])
-            target = law.stable_index if method == "mohammadi" else law.tail_index
-            predicted = target
-            if method == "mohammadi" and view == "pooled" and math.isfinite(law.variance):
-                predicted = mohammadi_finite_variance_limit(
-                    law, mohammadi_block_size(n * dimension))
-            finite = values[np.isfinite(values)]
-            rows.append({
-                "law": law.name, "true_index": law.tail_index, "target": target, "n": n,
-                "samples": n * dimension if view == "pooled" else n,
-                "estimator": method, "input": view, "replicas": replicas,
-                "mean_estimate": float(finite.mean()) if finite.size else math.inf,
-                "median_estimate": float(np.median(values)),
-                "fraction_infinite": float(np.mean(~np.isfinite(values))),
-                "spread": float(finite.std(ddof=1)) if finite.size > 1 else math.nan,
-                "predicted": predicted,
-                "fraction_below_2": float(np.mean(values < 2.0)),
-                "fraction_warned": warned[(method, view)] / replicas,
-            })
+    for law in laws:
+        for n in sizes:
+            arrays = validation_estimates(law_kind=law.kind, law_parameter=law.parameter, n=n,
+                                          replicas=replicas, dimension=dimension,
+                                          seed=validation_seed(law, n, seed))
+            rows += validation_rows(law, n, dimension, arrays)
     return rows

@@ -1,5 +1,6 @@
-"""Tests of simlab.adam_update: the predicted laws (Zhiyi & Ziyin eq. 21-34), the jitted simulator
-of eq. 1-4, the comparisons and their verdicts, the figures and the ``adam-update`` verb.
+"""Tests of simlab.adam_update (the predicted laws of Zhiyi & Ziyin eq. 21-34, the jitted simulator
+of eq. 1-4, its stored Task) and of simlab.experiments.adam_update (the comparisons and their
+Findings, the figures) and the ``adam-update`` verb.
 
 Statistical tests use fixed seeds and say their sample size and tolerance. Unless stated otherwise,
 KS tests reject at p < 1e-4 and variance checks allow 5 standard errors: a correct implementation
@@ -23,6 +24,10 @@ from scipy import integrate, special, stats
 from simlab import adam_update as au
 from simlab.cli import main
 from simlab.errors import InputError
+from simlab.finding import VERDICTS
+from simlab.run import compute
+from simlab.experiments import adam_update as ex
+from simlab.experiments.adam_update_figures import FIGURE_NAMES, make_figures
 
 # ---------------------------------------------------------------------------------------------
 # predicted laws
@@ -280,60 +285,119 @@ def test_wrong_laws_are_rejected():
 
 
 def test_compare_steps_verdicts():
-    """n = 20 000, seed 4, m = 2..20: agrees with the right law; updates from N(0, t^2) gradients
-    fed to the same prediction disagree; heavy tails have no prediction."""
+    """n = 20 000, seed 4, m = 2..20: holds with the right law; updates from N(0, t^2) gradients
+    fed to the same prediction fail; heavy tails are unverifiable (no prediction)."""
     spec = au.UpdateSpec(gradient="simple-average", steps=20, samples=20_000, seed=4)
-    rows = au.compare_steps(spec)
+    rows = ex.compare_steps(spec)
     assert [r.m for r in rows] == list(range(2, 21))
-    assert au.overall_verdict(rows) == "agrees"
+    assert ex.overall_verdict(rows) == "holds"
+    finding = ex.steps_finding(rows, spec)
+    assert finding.verdict == "holds" and finding.method == "monte-carlo"
+    assert str(spec.seed) in finding.evidence
     wrong = au.simulate_updates(au.UpdateSpec(gradient="growing", steps=20, samples=20_000, seed=4))
-    assert au.overall_verdict(au.compare_steps(spec, wrong)) == "disagrees"
-    cauchy = au.compare_steps(au.UpdateSpec(gradient="cauchy", steps=5, samples=2000))
-    assert {r.verdict for r in cauchy} == {"no prediction"}
+    wrong_rows = ex.compare_steps(spec, wrong)
+    assert ex.overall_verdict(wrong_rows) == "fails"
+    failing = ex.steps_finding(wrong_rows, spec)
+    assert failing.verdict == "fails" and failing.correction.startswith("none derived: ")
+    cauchy_spec = au.UpdateSpec(gradient="cauchy", steps=5, samples=2000)
+    cauchy = ex.compare_steps(cauchy_spec)
+    assert {r.verdict for r in cauchy} == {"unverifiable"}
     assert all(r.predicted_variance is None and r.ks_pvalue is None for r in cauchy)
+    assert ex.steps_finding(cauchy, cauchy_spec).verdict == "unverifiable"
+
+
+def test_too_few_samples_are_inconclusive_never_holds():
+    """n = 100 updates (seed 4): nothing rejects the right law, but 4 standard errors of the
+    variance (about 0.14 x 4) exceed the 10% resolution: inconclusive. The same rows with a
+    resolution of 100% hold (the rule, not the data, decides)."""
+    spec = au.UpdateSpec(gradient="simple-average", steps=6, samples=100, seed=4)
+    rows = ex.compare_steps(spec)
+    assert ex.overall_verdict(rows) == "inconclusive"
+    assert ex.steps_finding(rows, spec).verdict == "inconclusive"
+    assert ex.overall_verdict(ex.compare_steps(spec, resolution=1.0)) == "holds"
+
+
+def test_small_samples_leave_the_other_checks_inconclusive():
+    """Too few draws to decide (derived seeds): 50 updates do not separate the Student-t law from
+    eq. 30 (neither KS p < 1e-6), 200 updates leave E[Delta theta^2] with 3 SE of about 0.25 >
+    the 10% resolution, and 300 updates cannot tell the flat m = 3 law within 10%: all
+    inconclusive, never holds."""
+    assert ex.student_t_check(samples=50)["verdict"] == "inconclusive"
+    exchangeable = ex.exchangeable_variance(("normal", "cauchy"), samples=200)
+    assert {v["verdict"] for v in exchangeable.values()} == {"inconclusive"}
+    rows = ex.modality_transition(ex.modality_spec(samples=300))
+    assert rows[1].m == 3 and rows[1].verdict == "inconclusive"
+    assert ex.modality_finding(rows, ex.modality_spec(samples=300)).verdict == "inconclusive"
 
 
 def test_exponential_average_effective_m_approximation():
     """Adam's bias-corrected exponential average against eq. 30 at eq. 9's effective m (n = 20 000,
-    seed 0, m = 2..30): indistinguishable at beta = 0.999 (Adam's default), rejected at beta = 0.9
-    (the weighted average is not a Beta law: at m = 2 the support sqrt((1-beta^2)/(1-beta)) differs
-    from sqrt(m_eff), KS p < 1e-6)."""
-    adam = au.compare_steps(au.UpdateSpec(gradient="exponential", steps=30, samples=20_000))
-    assert au.overall_verdict(adam) == "agrees"
-    rough = au.compare_steps(
+    derived seed, m = 2..30): indistinguishable at beta = 0.999 (Adam's default), rejected at
+    beta = 0.9 (the weighted average is not a Beta law: at m = 2 the support
+    sqrt((1-beta^2)/(1-beta)) differs from sqrt(m_eff), KS p < 1e-6)."""
+    adam = ex.compare_steps(au.UpdateSpec(gradient="exponential", steps=30, samples=20_000))
+    assert ex.overall_verdict(adam) == "holds"
+    rough = ex.compare_steps(
         au.UpdateSpec(gradient="exponential", beta=0.9, steps=30, samples=20_000)
     )
-    assert au.overall_verdict(rough) == "disagrees"
-    assert rough[0].verdict == "disagrees" and rough[0].ks_pvalue < 1e-6
+    assert ex.overall_verdict(rough) == "fails"
+    assert rough[0].verdict == "fails" and rough[0].ks_pvalue < 1e-6
 
 
 def test_theorem_1_as_printed_has_variance_one_over_m_squared():
-    """n = 20 000, seed 13, m = 3: c_n = 1/t gives 1/9, c_n = t gives 1 (5 standard errors)."""
-    result = au.theorem_1_as_printed(3)
+    """n = 20 000, m = 3 (derived seed): c_n = 1/t gives 1/9, c_n = t gives 1 (5 standard
+    errors); the finding fails with the derived correction citing claim zz-theorem1. A wrong
+    input (the corrected draws in place of the printed ones) holds."""
+    result = ex.theorem_1_as_printed(3)
     for case in ("printed", "corrected"):
         r = result[case]
         assert abs(r["variance"] - r["predicted_variance"]) < 5 * r["variance_se"]
     assert abs(result["printed"]["variance"] - 1) > 100 * result["printed"]["variance_se"]
+    assert result["verdict"] == "fails"
+    assert "zz-theorem1" in result["finding"]["correction"]
+    spec = ex.theorem_1_specs(3, 20_000, 0)
+    printed, corrected = au.update_task(spec, [3], printed_c_n=True), au.update_task(spec, [3])
+    stored = {corrected: corrected.compute()}
+    swapped = ex.theorem_1_as_printed(3, results={printed: stored[corrected], **stored})
+    assert swapped["verdict"] == "holds" and swapped["finding"]["correction"] is None
 
 
 def test_exchangeability_makes_corollary_1_distribution_free():
     """n = 20 000 per law, m = 5: E[Delta theta^2] = 1 for i.i.d. Cauchy, Pareto, stable; not for
-    N(0, t^2) (Bonferroni z over 5 laws at 0.01: 3.3 SE)."""
-    result = au.exchangeable_variance()
+    N(0, t^2) (Bonferroni z over 5 laws at 0.01: 3.3 SE); the failing one carries its measured
+    moment as the correction."""
+    result = ex.exchangeable_variance()
     assert {k: v["verdict"] for k, v in result.items()} == {
-        "normal": "equals 1",
-        "cauchy": "equals 1",
-        "pareto": "equals 1",
-        "stable": "equals 1",
-        "growing": "differs",
+        "normal": "holds",
+        "cauchy": "holds",
+        "pareto": "holds",
+        "stable": "holds",
+        "growing": "fails",
     }
+    assert "E[Delta theta^2]" in result["growing"]["finding"]["correction"]
+
+
+def test_student_t_check_rejects_and_flips_on_student_t_draws():
+    """n = 20 000 (derived seed): the Student-t law of Section 3 fails against the simulated
+    update (KS p < 1e-6 at m = 3, 5, 10), with eq. 30's fit as the correction. A wrong input
+    (Student-t draws stored in place of the updates, seed 8) makes it hold."""
+    check = ex.student_t_check()
+    assert check["verdict"] == "fails"
+    assert check["finding"]["correction"].startswith("the update follows eq. 30")
+    task = au.update_task(ex.student_spec(), ex.STUDENT_MS)
+    rng = np.random.default_rng(8)
+    fake = {"updates": np.column_stack([au.student_t_law(m).rvs(20_000, random_state=rng)
+                                        for m in ex.STUDENT_MS]),
+            "steps": np.array(ex.STUDENT_MS)}
+    assert ex.student_t_check(results={task: fake})["verdict"] == "holds"
 
 
 def test_modality_transition_and_gaussian_limit():
-    """Edge-to-centre mass ratio (n = 20 000, seed 7): > 1 at m = 2, = 1 at m = 3, < 1 beyond,
-    simulated within Bonferroni z SE. A wrong input (N(0, t^2) gradients) disagrees at m = 3."""
-    rows = au.modality_transition()
-    assert all(r.verdict == "agrees" for r in rows)
+    """Edge-to-centre mass ratio (n = 20 000, derived seed): > 1 at m = 2, = 1 at m = 3, < 1
+    beyond, simulated within Bonferroni z SE. A wrong input (N(0, t^2) gradients) fails at m = 3."""
+    rows = ex.modality_transition()
+    assert all(r.verdict == "holds" for r in rows)
+    assert ex.modality_finding(rows, ex.modality_spec()).verdict == "holds"
     assert [r.predicted_shape for r in rows] == [
         "bimodal",
         "flat",
@@ -343,38 +407,53 @@ def test_modality_transition_and_gaussian_limit():
     ]
     assert rows[0].predicted_ratio > 1 and rows[1].predicted_ratio == pytest.approx(1)
     assert all(r.predicted_ratio < 1 for r in rows[2:])
-    wrong = au.modality_transition(
-        au.UpdateSpec(gradient="growing", steps=10, samples=20_000, seed=7)
-    )
-    assert wrong[1].verdict == "disagrees"
-    limit = au.gaussian_limit()
+    wrong_spec = au.UpdateSpec(gradient="growing", steps=10, samples=20_000, seed=7)
+    wrong = ex.modality_transition(wrong_spec)
+    assert wrong[1].verdict == "fails"
+    assert ex.modality_finding(wrong, wrong_spec).verdict == "fails"
+    limit = ex.gaussian_limit()
     assert limit.verdict == "holds"
     assert -1.2 < limit.slope < -0.8
     assert limit.simulated_ks_pvalue_vs_normal > 1e-4
+    # a wrong input: m values that decrease make the distances increase (not monotone)
+    assert ex.gaussian_limit(ms=(1000, 200, 50, 10)).verdict == "fails"
 
 
 def test_beta_mapping_improves_as_beta_grows():
     """n = 4 000 stationary updates per beta: eq. 12's error in Var|.| shrinks as beta -> 1."""
-    rows = au.beta_mapping()
-    assert au.beta_mapping_verdict(rows) == "improves as beta -> 1"
+    rows = ex.beta_mapping()
+    assert ex.beta_mapping_verdict(rows) == "holds"
     assert rows[0].m_eq12 == pytest.approx(2) and math.isnan(rows[0].error_effective)
     assert rows[0].simulated_abs_variance == 0  # beta = 0: the update is sign(g)
     # a wrong input: reversing the rows (beta decreasing) fails the verdict
-    assert au.beta_mapping_verdict(rows[::-1]) == "fails"
+    reversed_finding = ex.beta_mapping_finding(rows[::-1])
+    assert reversed_finding.verdict == "fails" and reversed_finding.correction
     assert au.effective_steps(0.999, 1) == pytest.approx(1)
     assert au.effective_steps(0.9, 10_000) == pytest.approx(19)  # (1+beta)/(1-beta)
     assert au.effective_steps(1 - 1e-9, 50) == pytest.approx(50, rel=1e-6)
 
 
 def test_bias_correction_and_epsilon():
-    """n = 20 000, seed 3, beta = 0.999: without bias correction Var is Var/(1-beta^m) exactly;
-    eps = 1e-8 is invisible at this sample size, eps = 1 shrinks the variance."""
-    rows = au.bias_correction_and_epsilon()
+    """n = 20 000, common gradients, beta = 0.999: without bias correction Var is Var/(1-beta^m)
+    exactly; eps = 1e-8 is invisible at this sample size (holds: Theorem 1 ignores eps), eps = 1
+    shrinks the variance (fails, the measured ratio as the correction)."""
+    rows = ex.bias_correction_and_epsilon()
     by = {(r.setting, r.m): r for r in rows}
-    assert all(by[("no bias correction", m)].verdict == "agrees" for m in (2, 10, 100))
+    assert all(by[("no bias correction", m)].verdict == "holds" for m in (2, 10, 100))
     assert by[("no bias correction", 2)].variance > 400
-    assert all(by[("epsilon=1e-08", m)].verdict == "negligible" for m in (2, 10, 100))
-    assert all(by[("epsilon=1", m)].verdict == "shrinks" for m in (2, 10, 100))
+    assert all(by[("epsilon=1e-08", m)].effect == "negligible" for m in (2, 10, 100))
+    assert all(by[("epsilon=1", m)].verdict == "fails" for m in (2, 10, 100))
+    assert all(by[("epsilon=1", m)].effect == "shrinks" for m in (2, 10, 100))
+    # a wrong input: the corrected draws stored as the uncorrected ones break the exact scaling
+    tasks = {name: au.update_task(spec, ex.EFFECT_MS) for name, spec in ex.setting_specs().items()}
+    stored = compute(tasks.values())
+    stored[tasks["no bias correction"]] = stored[tasks["corrected"]]
+    swapped = ex.bias_correction_and_epsilon(results=stored)
+    assert all(r.verdict == "fails" for r in swapped if r.setting == "no bias correction")
+    found = {f["subject"]: f for f in ex.setting_findings(rows, 20_000, 0)}
+    assert found["Theorem 1's variance at epsilon=1e-08"]["verdict"] == "holds"
+    eps_1 = found["Theorem 1's variance at epsilon=1"]
+    assert eps_1["verdict"] == "fails" and "ratio" in eps_1["correction"]
 
 
 def test_spec_validation():
@@ -401,8 +480,8 @@ def test_spec_validation():
 
 
 def test_make_figures_writes_five_pngs():
-    paths = au.make_figures(samples=2000)
-    assert [p.stem for p in paths] == list(au.FIGURE_NAMES)
+    paths = make_figures(samples=2000)
+    assert [p.stem for p in paths] == list(FIGURE_NAMES)
     assert all(p.exists() and p.stat().st_size > 10_000 for p in paths)
 
 
@@ -423,7 +502,8 @@ def test_cli_json(capsys):
         "convention",
     ):
         assert all(field in r for r in rows)
-    assert result["verdict"] == "agrees"
+    assert result["verdict"] == "holds"
+    assert result["finding"]["verdict"] == "holds"
     code = main(
         [
             "adam-update",
@@ -438,7 +518,7 @@ def test_cli_json(capsys):
         ]
     )
     result = json.loads(capsys.readouterr().out)
-    assert result["verdict"] == "no prediction"
+    assert result["verdict"] == "unverifiable"
     assert all(r["predicted_variance"] is None for r in result["rows"])
 
 
@@ -465,15 +545,46 @@ def test_cli_bad_input_exits_2(argv, capsys):
 
 @pytest.mark.slow
 def test_run_checks_full():
-    """Every comparison at n = 20 000 (the seeds of each function): the verdicts the report
-    quotes."""
-    checks = au.run_checks()
+    """Every comparison at n = 20 000 (root seed 0): the verdicts the report quotes."""
+    checks = ex.run_checks()
     assert {k: v["verdict"] for k, v in checks["theorem_1_law_m_2_to_100"].items()} == {
-        "c=m": "agrees",
-        "c=m-1": "agrees",
+        "c=m": "holds",
+        "c=m-1": "holds",
     }
-    assert checks["student_t_rejected"]["verdict"] == "rejected"
-    assert checks["modality_transition"]["verdict"] == "agrees"
+    assert checks["student_t_rejected"]["verdict"] == "fails"
+    assert checks["modality_transition"]["verdict"] == "holds"
     assert checks["gaussian_limit"]["verdict"] == "holds"
-    assert checks["beta_mapping_eq12"]["verdict"] == "improves as beta -> 1"
+    assert checks["beta_mapping_eq12"]["verdict"] == "holds"
     assert checks["theorem_1_printed_c_n"]["verdict"] == "fails"
+    assert all(f["verdict"] in VERDICTS for f in ex.findings(checks))
+
+
+def test_errata_are_registered_claims():
+    """Every erratum names claims of simlab.claims.zhiyi_ziyin (no hand-typed correction)."""
+    from simlab.claims import all_claims
+
+    registered = {claim.id for claim in all_claims("zhiyi-ziyin")}
+    ids = [i for ids in au.ERRATA_CLAIMS.values() for i in ids]
+    assert ids and set(ids) <= registered
+    assert not hasattr(au, "PAPER_ERRATA")
+
+
+def test_update_task_through_the_store_matches_the_simulator(tmp_path):
+    """A stored Task gives the simulator's updates bit for bit (seed 9, 300 samples), is read
+    back from the store the second time, and the derived seed is the one rule's."""
+    from simlab.rng import seed_of
+    from simlab.run import using
+
+    spec = au.UpdateSpec(gradient="stable", steps=8, samples=300, seed=9)
+    task = au.update_task(spec, [2, 8])
+    with using(store=str(tmp_path)) as runner:
+        first = compute([task])[task]
+        second = compute([task])[task]
+        assert runner.counts["cached"] >= 1
+    direct = au.simulate_updates(spec)
+    assert np.array_equal(au.Updates(first)[8], direct[:, 7])
+    assert np.array_equal(first["updates"], second["updates"])
+    derived = au.UpdateSpec(gradient="cauchy", steps=5, samples=10)
+    fields = {k: v for k, v in derived.__dict__.items() if k != "seed"}
+    assert derived.seed == seed_of({"adam-update": fields})
+    assert au.UpdateSpec(gradient="cauchy", steps=5, samples=11).seed != derived.seed

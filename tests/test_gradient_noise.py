@@ -1,4 +1,5 @@
-"""Figure 1 analogues, small-model gradients and the ``simlab noise`` verb (simlab.gradient_noise).
+"""Figure 1 analogues (simlab.experiments.noise), small-model gradients (simlab.models), their
+findings and the ``simlab noise`` verb.
 
 Statistical tests state seed, sample size and tolerance (a multiple of a standard error, or a
 binomial test at significance 1e-6); every checker is also fed a wrong input and must reject it.
@@ -13,21 +14,27 @@ from scipy import stats
 
 from simlab.cli import main
 from simlab.errors import InputError
-from simlab.gradient_noise import (
+from simlab.experiments import noise
+from simlab.experiments.noise import (
+    noise_norm_reference,
+    paper_observation,
+    stable_tail_constant,
+    stable_variance_growth,
+    variance_growth_check,
+    variance_paths,
+)
+from simlab.finding import VERDICTS
+from simlab.models import (
     MODELS,
     Model,
     gaussian_surrogate,
     measure,
     measure_model_noise,
+    measurements_from,
     minibatch_noise,
     model_and_data,
-    noise_norm_reference,
-    paper_observation,
+    model_noise_samples,
     sequence_task,
-    stable_tail_constant,
-    stable_variance_growth,
-    variance_growth_check,
-    variance_paths,
 )
 from simlab.tail_index import ReferenceLaw
 
@@ -206,6 +213,7 @@ def test_noise_verb_smoke_json(tmp_path, capsys, monkeypatch):
     assert len(document["validation"]) == 6 * 7
     assert set(document["models"]) == set(MODELS)
     assert document["figure1"]["stable_growth_check"]["replicas"] == 50
+    assert document["findings"] and all(f["verdict"] in VERDICTS for f in document["findings"])
     for path in document["figures"]:
         assert (tmp_path / path.split("/")[-1]).exists()
 
@@ -223,3 +231,88 @@ def test_noise_verb_rejects_a_bad_budget(capsys):
         main(["noise", "--budget", "huge"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_stored_model_noise_gives_back_the_measurements():
+    """The task's arrays (MLP, 0 steps, 60 batches, seed 3) rebuild measure_model_noise's rows:
+    the same norms, Hill estimates and heavier-than-Gaussian decisions."""
+    direct = measure_model_noise("mlp-digits", steps=0, batches=60, seed=3)["measurements"]
+    stored = measurements_from("mlp-digits", model_noise_samples(name="mlp-digits", steps=0,
+                                                                 batches=60, seed=3))
+    assert len(stored) == len(direct) == 2
+    for a, b in zip(direct, stored, strict=True):
+        assert np.array_equal(a.norms, b.norms)
+        assert a.hill_norms == b.hill_norms and a.hill_pooled == b.hill_pooled
+        assert a.mohammadi_pooled == b.mohammadi_pooled
+        assert a.heavier_than_gaussian == b.heavier_than_gaussian
+
+
+@pytest.fixture(scope="module")
+def smoke_parts():
+    budget = noise.BUDGETS["smoke"]
+    from simlab.run import compute
+
+    return noise.analyse(budget, 0, compute(noise.cells(budget, 0)))
+
+
+def test_findings_flip_on_wrong_inputs(smoke_parts):
+    """Each finding of the experiment (smoke budget, root seed 0) is computed from its part;
+    feeding each part a wrong input flips its verdict to fails, with a correction."""
+    import copy
+    import dataclasses
+
+    base = {f.subject: f for f in noise.findings(smoke_parts)}
+    norms = "noise norms: Gaussian concentrated, stable heavy-tailed"
+    converges = "empirical variance of Gaussian noise converges"
+    grows = "empirical variance of stable noise grows like n^(2/alpha-1) S"
+    assert all(base[s].verdict == "holds" for s in (norms, converges, grows))
+    wrong = copy.deepcopy(smoke_parts)
+    wrong["reference"]["stable_hill"] = wrong["reference"]["gaussian_hill"]  # light-tailed norms
+    wrong["variance"]["laws"]["gaussian"]["median"][-1] = 3.0  # Student-t(3)'s variance
+    wrong["growth"]["min_p_value"] = 1e-9
+    wrong["models"]["mlp-digits"]["measurements"] = [  # image noise called heavy-tailed
+        dataclasses.replace(m, heavier_than_gaussian=True)
+        for m in wrong["models"]["mlp-digits"]["measurements"]]
+    flipped = {f.subject: f for f in noise.findings(wrong)}
+    subjects = (norms, converges, grows,
+                "attention noise heavy-tailed, MLP noise concentrated (toy models, init)")
+    for subject in subjects:
+        assert flipped[subject].verdict == "fails" and flipped[subject].correction, subject
+
+
+def test_validation_findings_holds_fails_inconclusive():
+    """Rows built by hand: a mean within 15% of the target holds (100 replicas, spread 0.1), one
+    30% off fails with the measured mean as the correction, and 2 replicas with a wide spread are
+    inconclusive (the t quantile x SE exceeds the tolerance)."""
+    def row(mean, spread, replicas):
+        return {"law": "pareto(1.5)", "n": 1000, "estimator": "hill", "input": "norms",
+                "predicted": 1.5, "mean_estimate": mean, "spread": spread,
+                "replicas": replicas}
+
+    (holds,) = noise.validation_findings([row(1.52, 0.1, 100)])
+    (fails,) = noise.validation_findings([row(1.95, 0.1, 100)])
+    (unsure,) = noise.validation_findings([row(1.55, 0.5, 2)])
+    assert (holds.verdict, fails.verdict, unsure.verdict) == ("holds", "fails", "inconclusive")
+    assert "1.950" in fails.correction
+
+
+def test_observation_finding_holds_fails_inconclusive():
+    """Measurements built by hand (step 0, B = 1): attention heavier and MLP not -> holds; MLP
+    heavier -> fails; attention not heavier with a Hill interval reaching below 2 -> inconclusive;
+    attention not heavier with the interval above 2 (finite variance) -> fails."""
+    class M:
+        def __init__(self, heavier, ci_low=1.2):
+            self.step, self.batch_size, self.heavier_than_gaussian = 0, 1, heavier
+            self.hill_norms = {"ci_low": ci_low, "ci_high": ci_low + 1.0}
+            self.hill_surrogate = {"ci_low": 9.0, "ci_high": 30.0}
+
+    def verdict(attention, mlp):
+        models = {"attention-sequences": {"measurements": [attention]},
+                  "mlp-digits": {"measurements": [mlp]}}
+        return noise.observation_finding(models)
+
+    assert verdict(M(True), M(False)).verdict == "holds"
+    failing = verdict(M(True), M(True))
+    assert failing.verdict == "fails" and "MLP heavier True" in failing.correction
+    assert verdict(M(False, ci_low=1.5), M(False)).verdict == "inconclusive"
+    assert verdict(M(False, ci_low=5.0), M(False)).verdict == "fails"

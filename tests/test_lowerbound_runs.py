@@ -1,6 +1,8 @@
 """The lower-bound instances in the engine, and the algorithm-vs-bound verdicts (issue 5, item 4).
 
-Every checker is also fed a deliberately wrong input and must say "violated".
+Every checker is also fed a deliberately wrong input and must say "fails" (or "inconclusive"
+where the data cannot decide). The runs go through the pipeline (Specs computed by
+simlab.run.compute) into a fresh store per module.
 """
 
 from __future__ import annotations
@@ -13,14 +15,24 @@ import pytest
 from scipy import stats
 
 import simlab
-from simlab import lowerbound_runs as runs
+from simlab import analysis
 from simlab import lowerbounds as lb
+from simlab.experiments import lowerbound_figures
+from simlab.experiments import lowerbound_runs as runs
+from simlab.experiments import lowerbounds as checks
 from simlab.noise import ZeroChainOracle
 from simlab.problems import PROBLEMS, ConstrainedQuadratic, ZeroChainProblem
+from simlab.run import Spec, compute, using
 from simlab.schedules import constant
 
 #: the quick chain instance: d = 8, p = 0.00718, lambda = 1.216
 SMALL_CHAIN = lb.Theorem6Instance(alpha=1.5, eps=4e-3, Delta=1.0, L=1.0, G=1.0)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fresh_store(tmp_path_factory):
+    with using(store=str(tmp_path_factory.mktemp("lowerbound-runs-store"))):
+        yield
 
 
 def chain_points(instance, count, seed):
@@ -212,20 +224,20 @@ def test_theorem5_every_algorithm_stays_above_the_bound(quick_theorem5):
         assert rows[name]["verdict"] == "holds", rows[name]
     assert set(quick_theorem5["algorithms"]) == set(runs.ALGORITHMS)
     # GClip below Theorem 4's upper bound (same exponent: the sandwich); a bound 1000 times
-    # smaller must be reported violated
+    # smaller must be reported "fails"
     upper = next(row for row in quick_theorem5["rows"] if "Theorem 4's" in row["property"])
     assert upper["verdict"] == "holds"
     gclip = quick_theorem5["algorithms"]["gclip"]
     too_small = np.asarray(quick_theorem5["gclip_upper_bound"]) / 1000
     assert runs.stays_below(gclip["risk"], gclip["stderr"], too_small, name="gclip")[
-        "verdict"] == "violated"
+        "verdict"] == "fails"
 
 
-def test_stays_above_says_violated_for_a_wrong_bound(quick_theorem5):
+def test_stays_above_fails_for_a_wrong_bound(quick_theorem5):
     """A "lower bound" with the exponent halved, c k^{-(alpha-1)/alpha}, with the largest
     constant such a bound could have given the first horizon (tight there: c k_1^{-(a-1)/a}
     = measured risk at k_1) rises above GClip's measured risk at the later horizons: the
-    verdict must be 'violated' (while the true bound holds)."""
+    verdict must be 'fails' (while the true bound holds)."""
     gclip = quick_theorem5["algorithms"]["gclip"]
     horizons = np.asarray(gclip["horizons"], dtype=float)
     bound = np.asarray(quick_theorem5["bound"])
@@ -233,25 +245,29 @@ def test_stays_above_says_violated_for_a_wrong_bound(quick_theorem5):
     wrong = gclip["risk"][0] * (horizons / horizons[0]) ** half
     right = runs.stays_above(gclip["risk"], gclip["stderr"], bound, name="gclip")
     row = runs.stays_above(gclip["risk"], gclip["stderr"], wrong, name="gclip")
-    assert right["verdict"] == "holds" and row["verdict"] == "violated"
+    assert right["verdict"] == "holds" and row["verdict"] == "fails"
 
 
 def test_slope_verdict_is_computed_and_can_fail(quick_theorem5):
-    """The slope row compares the fitted slope with the prediction within the bootstrap
-    interval: a fit whose interval covers the prediction holds, one that does not fails. The
-    measured GClip fit is reported whatever it says (in the quick range it is shallower than
-    -2/3, see the module docstring)."""
+    """The slope row is simlab.analysis.verdict of the bootstrap interval: a narrow interval
+    (half-width 0.025) covering the prediction holds, the same interval against half the
+    exponent fails (with the measured slope as its correction), a wide one (half-width 0.2)
+    is inconclusive. The measured GClip fit is reported whatever it says (in the quick range
+    it is shallower than -2/3, see the module docstring)."""
     predicted = quick_theorem5["predicted_exponent"]
     assert predicted == pytest.approx(-2 * 0.5 / 1.5)
     covering = {"slope": predicted + 0.01, "stderr": 0.01, "interval": [predicted - 0.02,
                                                                       predicted + 0.03]}
     assert runs.slope_row(covering, predicted, "gclip")["verdict"] == "holds"
-    assert runs.slope_row(covering, predicted / 2, "gclip")["verdict"] == "violated"
+    wrong = runs.slope_row(covering, predicted / 2, "gclip", [10, 40])
+    assert wrong["verdict"] == "fails" and "measured slope over k in [10, 40]" in wrong[
+        "correction"]
+    wide = {"slope": predicted, "stderr": 0.1, "interval": [predicted - 0.2, predicted + 0.2]}
+    assert runs.slope_row(wide, predicted, "gclip")["verdict"] == "inconclusive"
     fit = quick_theorem5["gclip_fit"]
     row = next(r for r in quick_theorem5["rows"] if "slope" in r["property"]
                and "last two" not in r["property"])
-    low, high = fit["interval"]
-    assert row["verdict"] == ("holds" if low <= predicted <= high else "violated")
+    assert row["verdict"] == analysis.verdict(predicted, *fit["interval"])
 
 
 def test_zero_chain_verdicts_and_a_wrong_threshold():
@@ -264,17 +280,48 @@ def test_zero_chain_verdicts_and_a_wrong_threshold():
         # progress is at most p k + 5 standard errors at every checkpoint
         excess = data["mean_progress"] - chain["expected_progress_bound"]
         assert np.all(excess <= 5 * data["progress_stderr"] + 1e-12)
+    # the progress verdict against a wrong bound, p T / 4, fails: the progress at T counts the
+    # oracle's successes (mean p T = 3.5, sd about sqrt(p T) = 1.9), so at 60 replicas its
+    # standard error is about 0.24 and p T / 4 lies about 11 of them below the expected mean;
+    # with the 5-standard-error allowance a correct run passes it with probability < 1e-8
+    horizon_bound = SMALL_CHAIN.p * chain["horizon"]
+    at = int(np.searchsorted(chain["checkpoints"], chain["horizon"]))
+    for name, data in chain["algorithms"].items():
+        args = data["progress_at_horizon"], float(data["progress_stderr"][at])
+        assert runs.progress_row(*args, horizon_bound, name=name, replicas=60)[
+            "verdict"] == "holds"
+        assert runs.progress_row(*args, horizon_bound / 4, name=name, replicas=60)[
+            "verdict"] == "fails"
     # the same check with a wrong claim, ||grad F|| >= 20 eps (10 times the scaled 1), fails
-    problem = ZeroChainProblem(SMALL_CHAIN)
-    result = runs.zero_chain_run("sgd", constant(1.0), problem, chain["horizon"],
-                                 np.arange(1, chain["horizon"] + 1), settings)
-    norms = result.metrics["grad_norm"]
+    spec = runs.zero_chain_spec("sgd", constant(1.0), SMALL_CHAIN, chain["horizon"],
+                                np.arange(1, chain["horizon"] + 1), settings)
+    norms = compute([spec])[spec].metrics["grad_norm"]
     right = runs.stays_large(norms, 2 * SMALL_CHAIN.eps)[:, -1]
     wrong = runs.stays_large(norms, 20 * SMALL_CHAIN.eps)[:, -1]
     assert runs.probability_row(int(right.sum()), right.size, name="sgd", detail="")[
         "verdict"] == "holds"
-    assert runs.probability_row(int(wrong.sum()), wrong.size, name="sgd", detail="")[
-        "verdict"] == "violated"
+    failing = runs.probability_row(int(wrong.sum()), wrong.size, name="sgd", detail="")
+    assert failing["verdict"] == "fails" and failing["correction"].startswith("P is at most")
+    # 5 of 10: the 99% interval [0.15, 0.85] straddles 1/2, so the data cannot decide
+    assert runs.probability_row(5, 10, name="sgd", detail="")["verdict"] == "inconclusive"
+
+
+def test_runs_are_specs_with_seed_of_seeds():
+    """Theorem 5's two instances of one k have two seeds (seed_of of their description), shared
+    by every algorithm and schedule there (common random numbers); a spec rebuilds the engine
+    objects it was made from."""
+    settings = runs.RunSettings.quick()
+    cells = runs.theorem5_cells(settings)
+    first, second = cells["sgd", 10, 0]
+    assert first.seed == runs.theorem5_seed(1.5, 10, 0) != second.seed
+    assert {specs[0].seed for key, specs in cells.items() if key[1] == 10} == {first.seed}
+    assert first.algorithm_params == (("projected", True),)
+    built = first.build()
+    assert built["problem"].center == runs.theorem5_problem(
+        lb.Theorem5Instance(1.5, float(runs.theorem5_eps(10, 1.5)), 0))[0].center
+    assert Spec.of(built["problem"], built["noise"], built["algorithm"], built["schedule"],
+                   steps=10, replicas=first.replicas, alpha=1.5, checkpoints=[10],
+                   x0=np.zeros(1), seed=first.seed) == first
 
 
 def test_stays_large_is_a_running_minimum():
@@ -297,16 +344,17 @@ def test_cli_runs_key_render_and_figures(monkeypatch, tmp_path, capsys):
                    bootstrap=20, chain_horizon_multiple=1.2)
     monkeypatch.setattr(runs.RunSettings, "quick", classmethod(lambda cls: tiny))
     monkeypatch.setenv("SIMLAB_FIGURES", str(tmp_path))
-    monkeypatch.setattr(lb, "run_checks", lambda quick=False: [])
-    monkeypatch.setattr(lb, "draw_figures", lambda quick=False: [])
+    monkeypatch.setattr(checks, "run_checks", lambda quick=False: [])
+    monkeypatch.setattr(lowerbound_figures, "draw_figures", lambda quick=False: [])
     assert main(["lowerbounds", "--quick", "--json", "--no-figures"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert set(document) == {"quick", "rows", "figures", "violated", "runs"}
+    assert set(document) == {"quick", "rows", "figures", "violated", "verdicts", "runs"}
+    assert sum(document["runs"]["verdicts"].values()) == len(document["runs"]["rows"])
     assert document["figures"] == [] and document["runs"]["figures"] == []
     assert len(document["runs"]["rows"]) == 3 * len(runs.ALGORITHMS) + 3
     assert main(["lowerbounds", "--quick"]) == 0
     text = capsys.readouterr().out
-    assert "Algorithms on the instances" in text and "run verdicts hold" in text
+    assert "Algorithms on the instances" in text and "run verdicts:" in text
     names = ("lowerbound_runs_theorem5.png", "lowerbound_runs_zero_chain.png")
     assert all((tmp_path / name).stat().st_size > 10_000 for name in names)
     assert main(["lowerbounds", "--quick", "--json", "--no-runs", "--no-figures"]) == 0

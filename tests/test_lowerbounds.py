@@ -1,5 +1,10 @@
-"""Tests of simlab.lowerbounds: the Theorem 5 and 6 instances of Zhang et al. 2020 (Appendices F,
-G), their kernels, and that every check says "violated" when fed a deliberately broken instance."""
+"""Tests of simlab.lowerbounds (the Theorem 5 and 6 instances of Zhang et al. 2020, Appendices F,
+G, and their kernels) and of simlab.experiments.lowerbounds (the checks): every check's finding
+says "fails", with a correction, when fed a deliberately broken instance.
+
+The broken instances are classes of this module, named to the checks' tasks by import path
+("test_lowerbounds:WrongGamma"); every test here uses a fresh store (a stored result is keyed by
+that name, not by the class's code)."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import io
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -21,16 +26,28 @@ from scipy import stats
 from simlab import lowerbounds as lb
 from simlab.cli import main
 from simlab.errors import InputError
+from simlab.experiments import lowerbounds as checks
+from simlab.finding import NO_CORRECTION, VERDICTS
+from simlab.run import using
 
-QUICK = lb.CheckSettings.quick()
+QUICK = checks.CheckSettings.quick()
 P_DEFAULT = lb.Theorem6Instance(**lb.THEOREM6_DEFAULT).p
 
 
-def verdicts(rows, fragment: str) -> list[str]:
-    """Verdicts of the rows whose property contains ``fragment`` (at least one must match)."""
-    found = [row.verdict for row in rows if fragment in row.property]
-    assert found, f"no row matches {fragment!r}"
-    return found
+@pytest.fixture(autouse=True, scope="module")
+def _fresh_store(tmp_path_factory):
+    """Every check of this module computes into a store of its own."""
+    with using(store=str(tmp_path_factory.mktemp("lowerbounds-store"))):
+        yield
+
+
+def verdicts(findings, fragment: str) -> list[str]:
+    """Verdicts of the findings whose subject contains ``fragment`` (at least one must match);
+    every failing one carries a correction."""
+    found = [f for f in findings if fragment in f.subject]
+    assert found, f"no finding matches {fragment!r}"
+    assert all(f.correction for f in found if f.verdict == "fails")
+    return [f.verdict for f in found]
 
 
 # --- kernels -------------------------------------------------------------------------------
@@ -190,8 +207,11 @@ def quick_document(tmp_path_factory):
 
 def test_every_property_has_a_computed_verdict(quick_document):
     rows = quick_document[0]["rows"]
-    required = {"instance", "property", "value", "bound", "verdict", "method"}
+    required = {"instance", "property", "value", "bound", "verdict", "method", "evidence",
+                "printed", "computed", "correction", "subject", "ref"}
     assert all(required <= set(row) for row in rows)
+    assert {row["verdict"] for row in rows} <= set(VERDICTS)
+    assert all(row["printed"] == row["bound"] and row["computed"] == row["value"] for row in rows)
     assert {row["method"] for row in rows} == {"exact", "worst-case search", "monte-carlo"}
     assert {row["instance"] for row in rows} == {"Theorem 5", "Theorem 6"}
     failing = [row["property"] for row in rows if row["verdict"] != "holds"]
@@ -217,6 +237,7 @@ def test_every_property_has_a_computed_verdict(quick_document):
 def test_cli_json_and_figures(quick_document):
     document, figures = quick_document
     assert document["violated"] == 0 and len(document["rows"]) >= 20
+    assert document["verdicts"]["holds"] == len(document["rows"])
     names = ("lowerbounds_theorem5_oracle.png", "lowerbounds_zero_chain.png")
     assert sorted(path.rsplit("/", 1)[-1] for path in document["figures"]) == list(names)
     assert all((figures / name).stat().st_size > 10_000 for name in names)
@@ -228,7 +249,7 @@ def test_cli_rejects_unknown_option(capsys):
     assert error.value.code == 2
 
 
-# --- broken instances: every check says "violated" -------------------------------------------
+# --- broken instances: every check says "fails" ----------------------------------------------
 
 
 class WrongGamma(lb.Theorem5Instance):
@@ -260,25 +281,25 @@ class BiasedSampler(lb.Theorem5Instance):
 
 
 def test_theorem5_checks_catch_broken_instances():
-    rows = lb.theorem5_checks(QUICK, WrongGamma, select=["gamma", "unbiased", "monte-carlo"])
-    assert verdicts(rows, "gamma") == ["violated"]  # (1/2)^(1/2) > 1/2 at alpha=2, eps=1/8
-    assert verdicts(rows, "oracle unbiased: E g") == ["violated"]
-    assert verdicts(rows, "unbiased (Monte Carlo)") == ["violated"]
+    rows = checks.theorem5_checks(QUICK, WrongGamma, select=["gamma", "unbiased", "monte-carlo"])
+    assert verdicts(rows, "gamma") == ["fails"]  # (1/2)^(1/2) > 1/2 at alpha=2, eps=1/8
+    assert verdicts(rows, "oracle unbiased: E g") == ["fails"]
+    assert verdicts(rows, "unbiased (Monte Carlo)") == ["fails"]
 
-    rows = lb.theorem5_checks(QUICK, DoubleJump, select=["unbiased", "moment", "monte-carlo"])
-    assert set(verdicts(rows, "alpha-moment")) == {"violated"}  # exact search and Monte Carlo
-    assert set(verdicts(rows, "unbiased")) == {"violated"}
+    rows = checks.theorem5_checks(QUICK, DoubleJump, select=["unbiased", "moment", "monte-carlo"])
+    assert set(verdicts(rows, "alpha-moment")) == {"fails"}  # exact search and Monte Carlo
+    assert set(verdicts(rows, "unbiased")) == {"fails"}
 
-    rows = lb.theorem5_checks(QUICK, SteepObjective, select=["curvature"])
-    assert verdicts(rows, "L = 1 smooth") == ["violated"]
+    rows = checks.theorem5_checks(QUICK, SteepObjective, select=["curvature"])
+    assert verdicts(rows, "L = 1 smooth") == ["fails"]
     assert verdicts(rows, "mu = 1") == ["holds"]
-    rows = lb.theorem5_checks(QUICK, FlatShiftedObjective, select=["curvature"])
-    assert verdicts(rows, "mu = 1") == ["violated"]
-    assert verdicts(rows, "f_b(b) = min f_b = 0") == ["violated"]
+    rows = checks.theorem5_checks(QUICK, FlatShiftedObjective, select=["curvature"])
+    assert verdicts(rows, "mu = 1") == ["fails"]
+    assert verdicts(rows, "f_b(b) = min f_b = 0") == ["fails"]
 
-    rows = lb.theorem5_checks(QUICK, BiasedSampler, select=["unbiased", "monte-carlo"])
+    rows = checks.theorem5_checks(QUICK, BiasedSampler, select=["unbiased", "monte-carlo"])
     assert verdicts(rows, "oracle unbiased: E g") == ["holds"]  # the law is still right
-    assert verdicts(rows, "unbiased (Monte Carlo)") == ["violated"]
+    assert verdicts(rows, "unbiased (Monte Carlo)") == ["fails"]
 
 
 @dataclass(frozen=True)
@@ -343,24 +364,25 @@ class BiasedOracleChain(lb.ZeroChain):
 
 
 def test_zero_chain_checks_catch_broken_chains():
-    rows = lb.zero_chain_checks(
+    rows = checks.zero_chain_checks(
         QUICK, WrongConstantsChain, P_DEFAULT, select=["smoothness", "gradient-bound"]
     )
-    assert verdicts(rows, "L0 = 152") == ["violated"]
-    assert verdicts(rows, "<= 23") == ["violated"]
-    rows = lb.zero_chain_checks(QUICK, DoubledChain, P_DEFAULT, select=["suboptimality"])
-    assert verdicts(rows, "12 d") == ["violated"]
-    rows = lb.zero_chain_checks(QUICK, LeakyChain, P_DEFAULT, select=["gradient-support", "oracle"])
-    assert verdicts(rows, "prog_0(grad") == ["violated"]
-    assert verdicts(rows, "zero chain: prog_0(g_d") == ["violated"]
-    rows = lb.zero_chain_checks(QUICK, HalfGradientChain, P_DEFAULT, select=["gradient-norm"])
-    assert verdicts(rows, ">= 1 when") == ["violated"]
-    rows = lb.zero_chain_checks(
+    assert verdicts(rows, "L0 = 152") == ["fails"]
+    assert verdicts(rows, "<= 23") == ["fails"]
+    rows = checks.zero_chain_checks(QUICK, DoubledChain, P_DEFAULT, select=["suboptimality"])
+    assert verdicts(rows, "12 d") == ["fails"]
+    rows = checks.zero_chain_checks(QUICK, LeakyChain, P_DEFAULT,
+                                    select=["gradient-support", "oracle"])
+    assert verdicts(rows, "prog_0(grad") == ["fails"]
+    assert verdicts(rows, "zero chain: prog_0(g_d") == ["fails"]
+    rows = checks.zero_chain_checks(QUICK, HalfGradientChain, P_DEFAULT, select=["gradient-norm"])
+    assert verdicts(rows, ">= 1 when") == ["fails"]
+    rows = checks.zero_chain_checks(
         QUICK, BiasedOracleChain, P_DEFAULT, select=["oracle", "monte-carlo"]
     )
-    assert verdicts(rows, "oracle unbiased") == ["violated"]
+    assert verdicts(rows, "oracle unbiased") == ["fails"]
     # frequency 2p against p: (2p - p) / sqrt(p(1-p)/n) is about 38 standard errors at n = 2e5
-    assert verdicts(rows, "Monte Carlo") == ["violated"]
+    assert verdicts(rows, "Monte Carlo") == ["fails"]
 
 
 class WrongP(lb.Theorem6Instance):
@@ -397,27 +419,56 @@ class BiasedOracleInstance(lb.Theorem6Instance):
 
 def test_theorem6_checks_catch_broken_instances():
     parameters = dict(lb.THEOREM6_DEFAULT, G=0.05)
-    rows = lb.theorem6_checks(
+    rows = checks.theorem6_checks(
         QUICK, WrongP, parameters, select=["moment-exact", "moment", "monte-carlo"]
     )
-    assert set(verdicts(rows, "alpha-moment")) == {"violated"}  # exact, search and Monte Carlo
-    rows = lb.theorem6_checks(QUICK, WrongDimension, select=["suboptimality"])
-    assert verdicts(rows, "F(0) - inf F") == ["violated"]
-    rows = lb.theorem6_checks(QUICK, WrongScale, select=["gradient-norm"])
-    assert verdicts(rows, ">= 2 eps") == ["violated"]
-    rows = lb.theorem6_checks(QUICK, WrongSmoothness, select=["smoothness"])
-    assert verdicts(rows, "L smooth") == ["violated"]
-    rows = lb.theorem6_checks(QUICK, BiasedOracleInstance, select=["monte-carlo"])
+    assert set(verdicts(rows, "alpha-moment")) == {"fails"}  # exact, search and Monte Carlo
+    rows = checks.theorem6_checks(QUICK, WrongDimension, select=["suboptimality"])
+    assert verdicts(rows, "F(0) - inf F") == ["fails"]
+    rows = checks.theorem6_checks(QUICK, WrongScale, select=["gradient-norm"])
+    assert verdicts(rows, ">= 2 eps") == ["fails"]
+    rows = checks.theorem6_checks(QUICK, WrongSmoothness, select=["smoothness"])
+    assert verdicts(rows, "L smooth") == ["fails"]
+    rows = checks.theorem6_checks(QUICK, BiasedOracleInstance, select=["monte-carlo"])
     # z drawn with probability 2p: the noisy coordinate's mean is twice the gradient, a bias of
     # |v| against a standard error |v| sqrt(2 / (p n)): about 27 standard errors at n = 2e5
-    assert verdicts(rows, "unbiased (Monte Carlo)") == ["violated"]
+    assert verdicts(rows, "unbiased (Monte Carlo)") == ["fails"]
 
 
-def test_make_row_verdicts():
-    assert lb.make_row("T", "p", 1.0, 1.0, "<=", "exact", "").verdict == "holds"
-    assert lb.make_row("T", "p", 1.0 + 1e-12, 1.0, "<=", "exact", "").verdict == "violated"
-    assert lb.make_row("T", "p", 0.9, 1.0, ">=", "exact", "", allowance=0.2).verdict == "holds"
-    assert lb.make_row("T", "p", float("nan"), 1.0, "<=", "exact", "").verdict == "violated"
+def test_finding_verdicts_and_corrections():
+    def finding(*args, **kwargs):
+        return checks.finding(checks.row("Theorem 6", "p", *args, **kwargs))
+
+    assert finding(1.0, 1.0, "<=", "exact", "").verdict == "holds"
+    wrong = finding(1.0 + 1e-12, 1.0, "<=", "exact", "")
+    assert wrong.verdict == "fails" and wrong.correction.startswith("the bound must be at least")
+    assert finding(0.9, 1.0, ">=", "exact", "", allowance=0.2).verdict == "holds"
+    below = finding(0.5, 1.0, ">=", "worst-case search", "")
+    assert below.verdict == "fails" and "at most 0.5 (the searched worst case)" in below.correction
+    assert finding(0.2, 0.0, "==", "exact", "").correction.startswith("the value is 0.2")
+    sampled = finding(7.0, 5.0, "<=", "monte-carlo", "", allowance=0.1)
+    assert sampled.verdict == "fails" and sampled.correction.startswith(NO_CORRECTION)
+    assert finding(float("nan"), 1.0, "<=", "exact", "").verdict == "unverifiable"
+    assert finding(float("inf"), 1.0, "<=", "exact", "").verdict == "fails"
+    assert finding(1.0, 1.0, "<=", "exact", "").ref.startswith("Zhang et al. 2020, Theorem 6")
+
+
+def test_checks_are_stored_tasks_with_derived_seeds():
+    """A randomized check is a stored task: the second call reads the store (same numbers);
+    its seed is derived from the task, so another budget draws other numbers."""
+    first = checks.theorem5_checks(QUICK, select=["monte-carlo"])
+    assert checks.theorem5_checks(QUICK, select=["monte-carlo"]) == first
+    other = checks.theorem5_checks(replace(QUICK, samples=QUICK.samples + 1),
+                                   select=["monte-carlo"])
+    assert other[0].computed != first[0].computed
+    with pytest.raises(InputError, match="unknown theorem5 checks"):
+        checks.theorem5_checks(QUICK, select=["gama"])
+    with pytest.raises(InputError, match="needs a seed"):
+        checks.measure("theorem5", "gamma", "simlab.lowerbounds:Theorem5Instance", starts=2,
+                       samples=10, adversarial_points=10, chain_dimension=2)
+    with pytest.raises(InputError, match="cannot import"):
+        checks.theorem5_checks(QUICK, factory="simlab.lowerbounds:NoSuchInstance",
+                               select=["gamma"])
 
 
 def test_theorem5_problem_distribution_is_a_fair_coin():

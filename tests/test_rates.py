@@ -1,10 +1,14 @@
-"""The rate experiments (simlab.experiments.rates) and the ``rates`` verb.
+"""The rate experiments (simlab.experiments.rates), their theory (simlab.theory.regimes) and the
+``rates`` verb.
 
-The experiments run here on a tiny budget (seconds); the real ``--quick`` run is the slow test
-at the end. Predicted exponents are cross-checked against independent closed forms and against
-the schedules the engine runs.
+The experiments run here on a tiny budget (seconds) through a store of this module's own (a
+temporary folder); the real ``--quick`` run is the slow test at the end. Predicted exponents are
+cross-checked against independent closed forms and against the schedules the engine runs. The
+seeds are fixed by the seed rule (simlab.rng: derived from each cell's spec, or shared where
+cells use common random numbers), so every statistical assertion below sees the same draws.
 """
 
+import dataclasses
 import json
 import math
 
@@ -15,9 +19,13 @@ from simlab import analysis, theory
 from simlab.cli import main
 from simlab.errors import InputError
 from simlab.experiments import rates
+from simlab.finding import NO_CORRECTION, VERDICTS
 from simlab.noise import Stable
 from simlab.problems import Quadratic
+from simlab.rng import seed_of
+from simlab.run.context import reset_tally, tally, using
 from simlab.schedules import theorem2_parameters, theorem4
+from simlab.theory import regimes
 
 TINY = rates.Budget(
     "tiny", (1.4, 2.0), laws=("pareto", "stable"), theorem4_steps=1000, theorem4_replicas=200,
@@ -26,60 +34,70 @@ TINY = rates.Budget(
 
 ROW_FIELDS = {"experiment", "theorem", "algorithm", "noise", "alpha", "quantity",
               "predicted_slope", "measured_slope", "ci_low", "ci_high", "verdict", "replicas",
-              "steps", "statistic", "why", "regime"}
+              "steps", "statistic", "why", "regime", "bound_holds", "correction"}
+#: the words a rate row's verdicts use (a fit never yields the other two)
+SLOPE_VERDICTS = ("holds", "fails", "inconclusive")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _store(tmp_path_factory):
+    """Every cell of this module goes through a store in a temporary folder (never the user's
+    .simlab-cache/): the experiments' cells are computed once and reused by later tests."""
+    with using(store=str(tmp_path_factory.mktemp("rates-store"))):
+        yield
 
 
 # ----------------------------------------------------------------------------- predictions
 @pytest.mark.parametrize("alpha", [1.2, 1.5, 1.8])
 def test_theorem4_law_exponent_matches_the_clipped_variance_scaling(alpha):
     tail = alpha + rates.TAIL_MARGIN
-    assert rates.theorem4_law_exponent(alpha, tail) == pytest.approx(-1 + (2 - tail) / alpha)
+    assert regimes.theorem4_law_exponent(alpha, tail) == pytest.approx(-1 + (2 - tail) / alpha)
     # a law at the boundary of the moment class gives the theorem's rate back
-    assert rates.theorem4_law_exponent(alpha, alpha) == pytest.approx(
+    assert regimes.theorem4_law_exponent(alpha, alpha) == pytest.approx(
         theory.theorem4_exponent(alpha))
-    assert rates.theorem4_law_exponent(alpha, math.inf) == pytest.approx(-1.0)
-    assert rates.theorem4_law_exponent(alpha, tail) != pytest.approx(
+    assert regimes.theorem4_law_exponent(alpha, math.inf) == pytest.approx(-1.0)
+    assert regimes.theorem4_law_exponent(alpha, tail) != pytest.approx(
         theory.theorem4_exponent(alpha), abs=1e-3)
 
 
 def test_sgd_block_mean_exponent():
-    assert rates.sgd_block_mean_exponent(1.25) == pytest.approx(2 / 1.25 - 1)
-    assert rates.sgd_block_mean_exponent(2.05) == 0.0
-    assert rates.sgd_block_mean_exponent(math.inf) == 0.0
+    assert regimes.sgd_block_mean_exponent(1.25) == pytest.approx(2 / 1.25 - 1)
+    assert regimes.sgd_block_mean_exponent(2.05) == 0.0
+    assert regimes.sgd_block_mean_exponent(math.inf) == 0.0
 
 
 @pytest.mark.parametrize("alpha", [1.2, 1.6, 2.0])
 def test_theorem2_sigma_rule_puts_the_K_term_in_charge_from_first_K(alpha):
-    sigma = rates.theorem2_sigma(alpha)
-    first = rates.theorem2_first_K(alpha, sigma)
+    sigma = regimes.theorem2_sigma(alpha)
+    first = regimes.theorem2_first_K(alpha, sigma)
     _, tau = theorem2_parameters(5.0, sigma, alpha, first, 1.0)
     assert tau == pytest.approx(sigma * first ** (1 / (3 * alpha - 2)))
-    assert rates.theorem2_terms(5.0, sigma, alpha, first)[0] == rates._TAU_TERMS[3]
-    assert rates.theorem2_terms(5.0, sigma, alpha, max(1, first // 2))[0] != rates._TAU_TERMS[3]
+    assert regimes.theorem2_terms(5.0, sigma, alpha, first)[0] == regimes.TAU_TERMS[3]
+    assert regimes.theorem2_terms(5.0, sigma, alpha, max(1, first // 2))[0] != regimes.TAU_TERMS[3]
     # the moment term equals the floor 2 at this sigma
     assert 48 ** (1 / (alpha - 1)) * sigma ** (alpha / (alpha - 1)) == pytest.approx(2.0)
 
 
 @pytest.mark.parametrize("alpha", [1.3, 1.7, 2.0])
 def test_theorem2_regime_exponents(alpha):
-    k_term = rates._TAU_TERMS[3]
-    asymptotic = rates.theorem2_regime_exponent(alpha, k_term, rates._ETA_TERMS[1])
+    k_term = regimes.TAU_TERMS[3]
+    asymptotic = regimes.theorem2_regime_exponent(alpha, k_term, regimes.ETA_TERMS[1])
     assert asymptotic == pytest.approx(theory.theorem2_exponent(alpha, "appendix"))
-    feasible = rates.theorem2_regime_exponent(alpha, k_term, rates._ETA_TERMS[2])
+    feasible = regimes.theorem2_regime_exponent(alpha, k_term, regimes.ETA_TERMS[2])
     assert feasible == pytest.approx(-(alpha - 1) / (3 * alpha - 2))
-    terms = rates.theorem2_term_exponents(alpha, k_term, rates._ETA_TERMS[2])
+    terms = regimes.theorem2_term_exponents(alpha, k_term, regimes.ETA_TERMS[2])
     assert max(terms.values()) == pytest.approx(feasible)
     assert terms["descent F0/(eta K)"] == pytest.approx(-1 + 1 / (3 * alpha - 2))
 
 
 @pytest.mark.parametrize("alpha", [1.5, 2.0])
 def test_theorem2_asymptotic_K_is_where_the_rate_applies(alpha):
-    horizon = rates.theorem2_asymptotic_K(alpha)
+    horizon = regimes.theorem2_asymptotic_K(alpha)
     sigma = 2 ** (-1 / alpha)  # the optimum: K-term = moment term and tau^(alpha-1) = 24
-    above = rates.theorem2_terms(1.0, sigma, alpha, int(horizon * 1.01))
-    assert above == (rates._TAU_TERMS[3], rates._ETA_TERMS[1])
-    below = rates.theorem2_terms(1.0, sigma, alpha, int(horizon * 0.5))
-    assert below != (rates._TAU_TERMS[3], rates._ETA_TERMS[1])
+    above = regimes.theorem2_terms(1.0, sigma, alpha, int(horizon * 1.01))
+    assert above == (regimes.TAU_TERMS[3], regimes.ETA_TERMS[1])
+    below = regimes.theorem2_terms(1.0, sigma, alpha, int(horizon * 0.5))
+    assert below != (regimes.TAU_TERMS[3], regimes.ETA_TERMS[1])
 
 
 @pytest.mark.parametrize("law", rates.LAWS)
@@ -98,20 +116,96 @@ def test_noise_laws_have_the_target_constants(law):
 
 def test_projection_crossover_and_gclip_error_bound():
     # eta_k tau_k = 4 c k^(1/alpha)/(k+1) < 2R from about k = (2c/R)^(alpha/(alpha-1))
-    k = rates.projection_crossover(3.0, 1.5, 2.0)
+    k = regimes.projection_crossover(3.0, 1.5, 2.0)
     assert 4 * 3.0 * k ** (1 / 1.5) / k == pytest.approx(2 * 2.0)
     problem = Quadratic(dim=1, mu=1.0, L=1.0, center=1.0)
     schedule = theorem4(2.0, 1.5, 1.0)
     travel = sum(4 / (k + 1) * 2.0 * k ** (1 / 1.5) for k in range(1, 31))
-    assert rates.gclip_error_bound(problem, schedule, 30) == pytest.approx((1 + travel) ** 2 / 2)
+    assert regimes.gclip_error_bound(problem, schedule, 30) == pytest.approx((1 + travel) ** 2 / 2)
 
 
-def test_cell_seeds_depend_on_the_spec_not_the_order():
-    assert rates.cell_seed(0, "theorem4", "pareto", 1.2) == rates.cell_seed(
-        0, "theorem4", "pareto", 1.2)
-    assert rates.cell_seed(0, "theorem4", "pareto", 1.2) != rates.cell_seed(
-        0, "theorem4", "pareto", 1.4)
-    assert rates.cell_seed(0, "a") != rates.cell_seed(1, "a")
+# ----------------------------------------------------------------------------- cells and seeds
+def _unseeded(spec):
+    """The spec's description without its seed (what a derived seed is the hash of)."""
+    return {name: value for name, value in spec.spec().items() if name != "seed"}
+
+
+def test_cells_are_declared_with_the_one_seed_rule():
+    reversed_grid = dataclasses.replace(TINY, alphas=TINY.alphas[::-1], laws=TINY.laws[::-1])
+    for name in rates.EXPERIMENTS:
+        specs = rates.cells(name, TINY)
+        # a cell's seed depends on what the cell is, not on the order of the grid
+        assert {spec.key for spec in specs} == {spec.key for spec in
+                                                rates.cells(name, reversed_grid)}
+        # another replicate (--seed S) moves every seed, and S = 1 differs from S = 2
+        first, second = (rates.cells(name, TINY, seed=s) for s in (1, 2))
+        assert all(a.seed != b.seed != c.seed for a, b, c in zip(specs, first, second,
+                                                                 strict=True))
+    # theorem4 and dimension cells share no draws: each seed is derived from the spec
+    for name in ("theorem4", "dimension"):
+        specs = rates.cells(name, TINY)
+        assert all(spec.seed == seed_of(_unseeded(spec)) for spec in specs)
+        assert len({spec.seed for spec in specs}) == len(specs)
+    # theorem2: every horizon and both starts of a (law, alpha) share one seed
+    theorem2 = rates.cells("theorem2", TINY)
+    assert len(theorem2) == 2 * 2 * 2 * 3  # laws x alphas x starts x horizons
+    for law in TINY.laws:
+        for alpha in TINY.alphas:
+            group = [s for s in theorem2 if s.alpha == alpha and s.noise == law]
+            assert len(group) == 6 and len({s.steps for s in group}) == 3
+            assert {s.seed for s in group} == {rates.shared_seed("theorem2", law=law,
+                                                                 alpha=alpha)}
+    assert len({s.seed for s in theorem2}) == 4
+    # sgd-failure: SGD and GClip of a (law, alpha) on the same draws, distinct across cells
+    sgd = rates.cells("sgd-failure", TINY)
+    pairs = {}
+    for spec in sgd:
+        pairs.setdefault((spec.noise, spec.alpha), []).append(spec)
+    assert all(len(p) == 2 and {s.algorithm for s in p} == {"sgd", "gclip"}
+               and p[0].seed == p[1].seed for p in pairs.values())
+    assert len({p[0].seed for p in pairs.values()}) == len(pairs)
+    with pytest.raises(InputError):
+        rates.cells("theorem9", TINY)
+
+
+def test_a_second_run_of_an_experiment_computes_nothing(tmp_path):
+    with using(store=str(tmp_path)):
+        reset_tally()
+        first = rates.sgd_failure_experiment(TINY)
+        assert tally() == {"computed": 8, "cached": 0}
+        reset_tally()
+        second = rates.sgd_failure_experiment(TINY)
+        assert tally() == {"computed": 0, "cached": 8}
+    assert [row.as_dict() for row in first] == [row.as_dict() for row in second]
+
+
+# ----------------------------------------------------------------------------- verdicts
+def _fit(slope, ci_low, ci_high):
+    x = np.array([1.0, 10.0])
+    return analysis.SlopeFit(slope, 0.0, ci_low, ci_high, "mean", x, x ** slope, 100, 50)
+
+
+def test_fit_rows_use_the_verdict_words_and_fails_carry_a_correction():
+    fields = dict(experiment="theorem2", theorem="Theorem 2", algorithm="gclip", noise="n",
+                  alpha=2.0, quantity="q", why="w", steps=10, x="K", window=[1.0, 10.0],
+                  regime="r")
+    narrow = _fit(-0.25, -0.28, -0.22)
+    held = rates._fit_row(narrow, -0.26, **fields)
+    assert (held.verdict, held.bound_holds, held.correction) == ("holds", "holds", None)
+    wide = rates._fit_row(_fit(-0.25, -0.6, 0.1), -0.5, **fields)
+    assert (wide.verdict, wide.correction) == ("inconclusive", None)
+    # a wrong prediction fails (a bound decaying more slowly than the data still holds); the
+    # correction is the derived exponent the interval holds ...
+    row = rates._fit_row(narrow, 0.0, regime_slope=-0.25, **fields)
+    assert (row.verdict, row.regime_verdict, row.bound_holds) == ("fails", "holds", "holds")
+    assert row.correction.startswith("the interval holds -0.250")
+    finding = row.finding()
+    assert (finding.verdict, finding.printed, finding.computed) == ("fails", 0.0, -0.25)
+    # ... or "none derived" when no derived exponent fits; a bound below the data fails too
+    row = rates._fit_row(narrow, -0.9, regime_slope=-0.6, law_slope=-0.7, **fields)
+    assert row.correction.startswith(NO_CORRECTION) and row.bound_holds == "fails"
+    assert rates._fit_row(_fit(0.1, math.nan, math.nan), 0.0, **fields).bound_holds == (
+        "inconclusive")
 
 
 # ----------------------------------------------------------------------------- experiments
@@ -122,46 +216,55 @@ def _check_rows(rows, experiment, count):
         assert ROW_FIELDS <= set(data)
         assert data["experiment"] == experiment
         assert data["verdict"] == analysis.verdict(row.predicted_slope, row.ci_low, row.ci_high)
+        for name in ("verdict", "regime_verdict", "bound_holds"):
+            assert data[name] is None or data[name] in SLOPE_VERDICTS
+        assert row.finding().verdict in VERDICTS  # a failing row has its correction
+        assert (row.correction is not None) == (row.verdict == "fails")
         flipped = analysis.verdict(row.predicted_slope + 1.0, row.ci_low, row.ci_high)
-        assert flipped == "disagrees" or row.ci_high - row.ci_low > 1.0
+        assert flipped == "fails" or row.ci_high - row.ci_low > 1.0
         assert math.isfinite(row.measured_slope)
 
 
 def test_theorem4_experiment_gaussian_row_has_slope_minus_one():
-    rows = rates.theorem4_experiment(TINY, seed=0)
+    rows = rates.theorem4_experiment(TINY)
     _check_rows(rows, "theorem4", 4)
     gaussian = next(r for r in rows if r.noise.startswith("stable(2"))
-    # alpha = 2, Gaussian noise: E f(x_bar_k) - f* ~ 1/k. 200 replicas, window [10, 1000]:
-    # the bootstrap interval holds -1 up to the verdict's tolerance (seed 0)
+    # alpha = 2, Gaussian noise: E f(x_bar_k) - f* ~ 1/k. 200 replicas, window [10, 1000]: the
+    # bootstrap interval (seed derived from the cell's spec) holds -1 itself, but it is wider
+    # than the verdict's resolution (half-width > 0.05), so the row is inconclusive, not holds
     assert gaussian.predicted_slope == pytest.approx(-1.0)
-    assert gaussian.verdict == "agrees"
+    assert gaussian.ci_low <= -1.0 <= gaussian.ci_high
+    assert (gaussian.ci_high - gaussian.ci_low) / 2 > analysis.SLOPE_TOLERANCE
+    assert gaussian.verdict == "inconclusive"
     assert all(r.law_slope <= r.predicted_slope + 1e-12 for r in rows)
     assert all(r.extra["diverged"] == 0 for r in rows)
 
 
 def test_theorem2_experiment_runs_in_the_stated_regime():
-    rows = rates.theorem2_experiment(TINY, seed=0)
+    rows = rates.theorem2_experiment(TINY)
     _check_rows(rows, "theorem2", 8)
     for row in rows:
-        assert row.regime == (f"{row.extra['start']}; tau = {rates._TAU_TERMS[3]}, "
-                              f"eta = {rates._ETA_TERMS[2]}")
+        assert row.regime == (f"{row.extra['start']}; tau = {regimes.TAU_TERMS[3]}, "
+                              f"eta = {regimes.ETA_TERMS[2]}")
         assert row.regime_slope == pytest.approx(-(row.alpha - 1) / (3 * row.alpha - 2))
         assert row.extra["asymptotic_regime_from_K"] > row.steps
         # from x0 = 0 the descent term is in charge: the average decays faster than the bound
         if row.extra["start"] == "x0=0":
-            assert row.bound_holds == "consistent"
+            assert row.bound_holds == "holds"
             assert row.measured_slope < row.regime_slope - 0.1
     # from near x* with Gaussian noise (alpha = 2) the variance term is in charge: the in-regime
     # bound's slope -1/4, not the theorem's -1/2 (8 replicas, but each a time average over
-    # thousands of steps: the bootstrap interval is narrow)
+    # thousands of steps: the bootstrap interval is narrow); the failing row's correction is
+    # that in-regime exponent
     gaussian = next(r for r in rows if r.noise.startswith("stable(2")
                     and r.extra["start"] != "x0=0")
-    assert gaussian.regime_verdict == "agrees"
-    assert gaussian.verdict == "disagrees"
+    assert gaussian.regime_verdict == "holds"
+    assert gaussian.verdict == "fails"
+    assert gaussian.correction.startswith("the interval holds -0.250")
 
 
 def test_sgd_failure_uses_the_same_draws_and_gclip_stays_bounded():
-    rows = rates.sgd_failure_experiment(TINY, seed=0)
+    rows = rates.sgd_failure_experiment(TINY)
     _check_rows(rows, "sgd-failure", 8)
     for law in ("pareto", "stable"):
         sgd, gclip = (next(r for r in rows if r.alpha == 1.4 and r.noise.startswith(law)
@@ -176,10 +279,10 @@ def test_sgd_failure_uses_the_same_draws_and_gclip_stays_bounded():
 
 
 def test_dimension_experiment_predictions_come_from_theory():
-    rows = rates.dimension_experiment(TINY, seed=0)
+    rows = rates.dimension_experiment(TINY)
     _check_rows(rows, "dimension", 8)
     for row in rows:
-        gclip = row.algorithm == rates.AVG_GCLIP.name
+        gclip = row.algorithm == rates.DIMENSION_LABELS[rates.AVG_GCLIP.name]
         expected = (theory.corollary7_d_exponent(row.alpha) if gclip
                     else theory.theorem8_d_exponent(row.alpha))
         assert row.predicted_slope == pytest.approx(expected)
@@ -188,6 +291,7 @@ def test_dimension_experiment_predictions_come_from_theory():
                                               else 1.0)
         assert row.window == [4.0, 64.0]
         assert len(row.extra["clip_fraction_per_d"]) == 3
+    assert {row.algorithm for row in rows} == {"gclip-avg", "cclip-avg"}
 
 
 def test_run_rates_writes_one_figure_per_experiment(tmp_path, monkeypatch):
@@ -232,4 +336,5 @@ def test_quick_run_has_rows_for_every_experiment_and_alpha(capsys):
     for experiment in rates.EXPERIMENTS:
         alphas = {row["alpha"] for row in rows if row["experiment"] == experiment}
         assert alphas == set(rates.QUICK.alphas)
-    assert np.all([row["verdict"] in ("agrees", "disagrees") for row in rows])
+    assert np.all([row["verdict"] in SLOPE_VERDICTS for row in rows])
+    assert np.all([row["bound_holds"] in SLOPE_VERDICTS + (None,) for row in rows])

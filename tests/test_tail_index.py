@@ -178,3 +178,30 @@ def test_validation_table_rows_and_targets():
     assert by_key[("stable(1.5)", "mohammadi", "norms-as-scalars")]["mean_estimate"] < 1.1
     again = validation_table(sizes=(500,), replicas=3, dimension=4, seed=0, laws=(STABLE, STUDENT3))
     assert again == rows  # seeded per cell: reproducible
+
+
+def test_validation_task_is_the_table_through_the_store(tmp_path):
+    """The stored task of one (law, n) cell gives the rows validation_table computes in place
+    (stable(1.5), n = 300, 2 replicas, dimension 4, root seed 0), from the store the second time;
+    Gaussian's missing parameter travels as None (a task's parameters are never NaN)."""
+    from simlab.run import compute, using
+    from simlab.tail_index import (
+        ReferenceLaw,
+        law_from,
+        law_params,
+        validation_rows,
+        validation_seed,
+        validation_task,
+    )
+
+    task = validation_task(STABLE, 300, 2, 4, validation_seed(STABLE, 300, 0))
+    with using(store=str(tmp_path)):
+        stored = compute([task])[task]
+        again = compute([task])[task]
+    assert np.array_equal(stored["estimates"], again["estimates"], equal_nan=True)
+    assert validation_rows(STABLE, 300, 4, stored) == validation_table(
+        sizes=(300,), replicas=2, dimension=4, seed=0, laws=(STABLE,))
+    gaussian = ReferenceLaw("gaussian")
+    assert law_params(gaussian)["law_parameter"] is None
+    assert law_from(**law_params(gaussian)).name == "gaussian"
+    assert law_from(**law_params(STABLE)) == STABLE

@@ -1,10 +1,13 @@
 """``simlab lowerbounds``: validate the hard instances of Theorems 5 and 6 (Zhang et al. 2020,
-Appendices F and G), run SGD, GClip, CClip, NSGD and Adam on them through the engine
-(:mod:`simlab.lowerbound_runs`, under the ``runs`` key) and draw their figures."""
+Appendices F and G; :mod:`simlab.experiments.lowerbounds`), run SGD, GClip, CClip, NSGD and Adam
+on them through the engine (:mod:`simlab.experiments.lowerbound_runs`, under the ``runs`` key)
+and draw their figures (:mod:`simlab.experiments.lowerbound_figures`). Every row carries a
+finding (``verdict`` in the five words of :mod:`simlab.finding`, ``evidence``, ``correction``...)
+beside its measured fields; ``violated`` counts the ``fails``, ``verdicts`` every word."""
 
 from __future__ import annotations
 
-from simlab import lowerbound_runs, lowerbounds
+from simlab.experiments import lowerbound_figures, lowerbound_runs, lowerbounds
 
 HELP = "validate the lower-bound instances of Theorems 5 and 6 (exact, worst-case, Monte Carlo)"
 
@@ -28,13 +31,14 @@ def run(args) -> dict:
     figures = (
         []
         if args.no_figures
-        else [str(path) for path in lowerbounds.draw_figures(quick=args.quick)]
+        else [str(path) for path in lowerbound_figures.draw_figures(quick=args.quick)]
     )
     result = {
         "quick": args.quick,
         "rows": rows,
         "figures": figures,
-        "violated": sum(row["verdict"] == "violated" for row in rows),
+        "violated": sum(row["verdict"] == "fails" for row in rows),
+        "verdicts": lowerbound_runs.verdict_counts(rows),
     }
     if not args.no_runs:
         result["runs"] = lowerbound_runs.run_all(quick=args.quick, figures=not args.no_figures)
@@ -44,22 +48,20 @@ def run(args) -> dict:
 def render(result: dict) -> str:
     lines = _table(result["rows"])
     lines.append("")
-    lines.append(
-        f"{len(result['rows']) - result['violated']} of {len(result['rows'])} properties "
-        f"hold; {result['violated']} violated."
-    )
+    lines.append(f"{len(result['rows'])} properties: {_counts(result['verdicts'])}.")
     lines += [f"figure: {path}" for path in result["figures"]]
     if "runs" in result:
         lines += ["", "Algorithms on the instances (best of each tuning grid):", ""]
         lines += _runs_summary(result["runs"])
         lines += [""] + _table(result["runs"]["rows"]) + [""]
         runs = result["runs"]
-        lines.append(
-            f"{len(runs['rows']) - runs['violated']} of {len(runs['rows'])} run verdicts hold; "
-            f"{runs['violated']} violated."
-        )
+        lines.append(f"{len(runs['rows'])} run verdicts: {_counts(runs['verdicts'])}.")
         lines += [f"figure: {path}" for path in runs["figures"]]
     return "\n".join(lines)
+
+
+def _counts(counts: dict) -> str:
+    return ", ".join(f"{count} {word}" for word, count in counts.items() if count) or "none"
 
 
 def _table(rows) -> list[str]:
@@ -72,6 +74,7 @@ def _table(rows) -> list[str]:
     lines = ["  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True))
              for line in table]
     lines.insert(1, "  ".join("-" * width for width in widths))
+    lines += [f"  {row['property']}: {row['correction']}" for row in rows if row.get("correction")]
     return lines
 
 

@@ -1,35 +1,17 @@
 """``simlab noise``: heavy-tail diagnostics (Zhang et al. 2020, Section 2, Figure 1, Appendix H).
 
-Three parts, each a call into the public API: the tail-index estimator validation table
-(:func:`simlab.tail_index.validation_table`), the Figure 1 analogues
-(:func:`simlab.gradient_noise.noise_norm_reference`, :func:`~simlab.gradient_noise.variance_paths`)
-and the mini-batch noise of two small NumPy models
-(:func:`simlab.gradient_noise.measure_model_noise`). Figures go to ``figures/``.
+A thin verb over :func:`simlab.experiments.noise.run_noise`: the tail-index estimator validation
+table, the Figure 1 analogues and the mini-batch noise of two small NumPy models, every Monte Carlo
+part a stored cell, each verdict a :class:`simlab.finding.Finding`. Figures go to ``figures/``.
 """
 
 from __future__ import annotations
 
 import math
-import time
 
-from simlab import gradient_noise as gn
-from simlab.progress import progress
-from simlab.tail_index import VALIDATION_LAWS, validation_table
+from simlab.experiments.noise import BUDGETS, PAPER, run_noise
 
 HELP = "heavy-tail diagnostics: tail-index estimator validation, Figure 1 analogues, model noise"
-
-#: budgets: full (the reproduction), quick (default CI-sized run), smoke (tests of the verb)
-BUDGETS = {
-    "full": {"sizes": (1000, 10000, 100000), "replicas": 20, "variance_samples": 10**7,
-             "variance_paths": 8, "growth_samples": 10**4, "growth_replicas": 1000,
-             "norm_samples": 20000, "steps": 900, "batches": 2000},
-    "quick": {"sizes": (1000, 10000), "replicas": 8, "variance_samples": 10**6,
-              "variance_paths": 4, "growth_samples": 1000, "growth_replicas": 500,
-              "norm_samples": 10000, "steps": 600, "batches": 400},
-    "smoke": {"sizes": (300,), "replicas": 2, "variance_samples": 10**4, "variance_paths": 2,
-              "growth_samples": 100, "growth_replicas": 50, "norm_samples": 1000, "steps": 0,
-              "batches": 60},
-}
 
 
 def configure(parser):
@@ -45,34 +27,10 @@ def configure(parser):
 def run(args):
     budget = BUDGETS[args.budget]
     seed = args.seed
-    timings, figures = {}, []
-
-    start = time.perf_counter()
-    cells = len(VALIDATION_LAWS) * len(budget["sizes"]) * budget["replicas"]
-    with progress(total=cells, desc="estimator validation", unit="replica") as bar:
-        rows = validation_table(sizes=budget["sizes"], replicas=budget["replicas"], seed=seed,
-                                bar=bar)
-    timings["validation_s"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    reference = gn.noise_norm_reference(samples=budget["norm_samples"], seed=seed)
-    variance = gn.variance_paths(max_samples=budget["variance_samples"],
-                                 paths=budget["variance_paths"], seed=seed)
-    growth = gn.variance_growth_check(samples=budget["growth_samples"],
-                                      replicas=budget["growth_replicas"], seed=seed)
-    timings["figure1_s"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    models = {}
-    for name in progress(gn.MODELS, desc="models", unit="model"):
-        models[name] = gn.measure_model_noise(name, steps=budget["steps"],
-                                              batches=budget["batches"], seed=seed)
-    observation = gn.paper_observation(models)
-    timings["models_s"] = time.perf_counter() - start
-
-    if not args.no_figures:
-        figures = [str(gn.plot_validation(rows)), str(gn.plot_noise_norm_reference(reference)),
-                   str(gn.plot_variance_paths(variance)), str(gn.plot_model_noise(models))]
+    parts = run_noise(args.budget, seed, figures=not args.no_figures)
+    reference, variance, models = parts["reference"], parts["variance"], parts["models"]
+    rows, growth, observation = parts["validation"], parts["growth"], parts["observation"]
+    figures, timings = parts["figures"], parts["timings"]
 
     variance_summary = []
     for law_name, entry in variance["laws"].items():
@@ -86,7 +44,7 @@ def run(args):
             item["final_relative_error"] = entry["final_relative_error"]
         variance_summary.append(item)
     return {
-        "paper": "Zhang et al. 2020, Section 2, Figure 1, Appendix H",
+        "paper": PAPER,
         "budget": args.budget, "seed": seed, "settings": budget,
         "notes": ["null tail indices in JSON are infinite (Gaussian law, light tails)",
                   ("validation targets: Hill and moment estimate the tail index of |x|; "
@@ -107,6 +65,7 @@ def run(args):
                           "measurements": [m.as_dict() for m in result["measurements"]]}
                    for name, result in models.items()},
         "paper_observation": observation,
+        "findings": [finding.as_dict() for finding in parts["findings"]],
         "figures": figures, "timings": timings,
     }
 
@@ -170,6 +129,8 @@ def render(result) -> str:
         lines.append(f"  step {row['step']:4d} B={row['batch_size']:2d}: attention heavier "
                      f"{row['attention_heavier_than_gaussian']}, MLP heavier "
                      f"{row['mlp_heavier_than_gaussian']} -> reproduces {row['reproduces']}")
+    lines += ["", "Findings:"] + [f"  {f['verdict']:12s} {f['subject']} ({f['ref']})"
+                                  for f in result["findings"]]
     lines += ["", "Figures: " + (", ".join(result["figures"]) or "none"),
               "Timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in result["timings"].items())]
     return "\n".join(lines)

@@ -26,16 +26,24 @@ def configure(parser):
     parser.set_defaults(mode="quick")
     parser.add_argument("--only", default=None, metavar="NAME",
                         help="run one experiment: " + ", ".join(EXPERIMENTS))
-    parser.add_argument("--seed", type=int, default=0, help="base seed (cells derive theirs)")
+    parser.add_argument("--seed", type=int, default=None, metavar="S",
+                        help="another replicate of the experiments: S enters every cell's seed "
+                             "(omitted: each seed is derived from the cell's spec, or shared by "
+                             "the cells that use common random numbers)")
 
 
 def run(args) -> list[dict]:
+    from simlab import progress
     from simlab.errors import check_choice
     from simlab.experiments.rates import EXPERIMENTS, run_rates
+    from simlab.run.context import current, using
 
     if args.only is not None:
         check_choice("experiment", args.only, EXPERIMENTS)
-    rows = run_rates(args.mode, only=args.only, seed=args.seed)
+    # the cells go through the store and executor of the current runner (simlab reproduce
+    # sets them); a progress bar per experiment where stderr is a terminal
+    with using(show_progress=current().show_progress or progress.enabled()):
+        rows = run_rates(args.mode, only=args.only, seed=args.seed)
     for row in rows:  # the JSON rows carry no plot data
         row.pop("points", None)
         row["extra"].pop("curve", None)
@@ -62,9 +70,13 @@ def render(rows: list[dict]) -> str:
             f"[{_number(row['ci_low'])}, {_number(row['ci_high'])}] | {row['verdict']} | "
             f"{row.get('bound_holds') or ''} | {regime} | {row['replicas']} | {row['steps']} |")
     lines.append("")
-    lines.append(f"verdict: 'agrees' when the predicted slope lies in the 95% bootstrap interval "
-                 f"widened by {SLOPE_TOLERANCE:g}; bound: 'consistent' unless the measured "
-                 "exponent exceeds the upper bound's by more than that. In-regime bound: "
-                 "the exponent of the same bound in the regime the run is in. Regimes, "
-                 "quantities and statistics: --json.")
+    lines.append(f"verdict: 'holds' when the predicted slope lies in the 95% bootstrap interval "
+                 f"widened by {SLOPE_TOLERANCE:g} and the interval's half-width is at most "
+                 f"{SLOPE_TOLERANCE:g}; 'inconclusive' when it lies in a wider interval (or there "
+                 "is none); 'fails' when it lies outside (the row's correction, in --json, names "
+                 "the derived exponent the interval holds instead, if any). bound: 'holds' unless "
+                 "the whole interval lies above the upper bound's exponent by more than "
+                 f"{SLOPE_TOLERANCE:g} ('fails'; 'inconclusive' without an interval). In-regime "
+                 "bound: the exponent of the same bound in the regime the run is in, with its "
+                 "verdict. Regimes, quantities and statistics: --json.")
     return "\n".join(lines)

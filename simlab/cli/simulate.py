@@ -67,6 +67,8 @@ def configure(parser):
     parser.add_argument("--printed", default=None, choices=THEOREM4_PRINTED,
                         help="Theorem 4/8 threshold as printed in the main text or Appendix D "
                         "(not with --step-size)")
+    parser.add_argument("--backend", default="cpu", choices=("cpu", "cuda", "auto"),
+                        help="cpu threads, a CUDA GPU (simlab[cuda]), or auto (the GPU if any)")
 
 
 def _check_flags(args) -> dict:
@@ -123,7 +125,7 @@ def run(args) -> dict:
         schedule = make(G, args.alpha, problem.strong_convexity, printed=args.printed)
     spec = Spec.of(problem, noise, algorithm, schedule, steps=steps, replicas=replicas,
                    alpha=args.alpha, seed=args.seed)
-    result = spec.compute(show_progress=True)
+    result = spec.compute(show_progress=True, backend=getattr(args, "backend", "cpu"))
     out = result.to_dict()
     out["constants"] = {
         "tail_index": noise.tail_index, "f_star": problem.f_star, "L": problem.smoothness,

@@ -14,16 +14,16 @@ Assumption 1/2/4 holds with the constant computed exactly by :mod:`simlab.noise`
     problem, a sweep over the horizon K; the mean over replicas of
     ``(1/K) sum_{k<K} min{||grad f(x_k)||, ||grad f(x_k)||^2}`` against K. The stated rate needs
     ``eta = 1/(L tau^alpha)``, i.e. ``tau^(alpha-1) >= 24``: from K ~ 1e6 (alpha = 2) to 3e11
-    (alpha = 1.2) at best (:func:`theorem2_asymptotic_K`). Feasible sweeps run with
-    ``eta = 1/(24 L tau)``, where the same bound decays only like ``K^(-(alpha-1)/(3alpha-2))``:
-    each row reports that in-regime exponent beside the stated one.
+    (alpha = 1.2) at best (:func:`~simlab.theory.regimes.theorem2_asymptotic_K`). Feasible
+    sweeps run with ``eta = 1/(24 L tau)``, where the same bound decays only like
+    ``K^(-(alpha-1)/(3alpha-2))``: each row reports that in-regime exponent beside the stated one.
 ``sgd-failure``
-    SGD and GClip on the same noise draws (same seed, same replica indices) on a quadratic: the
-    median over disjoint blocks of the sample mean of R replicas of ``f(x_K) - f*`` against R.
-    SGD's error has tail index ``a/2 < 1`` under infinite variance, so its mean is infinite and
-    the block means grow like ``R^(2/a - 1)`` (generalised CLT; the prediction is derived here,
-    :func:`sgd_block_mean_exponent`, as :mod:`simlab.theory` has no statement for the Remark).
-    GClip's error is bounded (:func:`gclip_error_bound`), so its block means converge (slope 0
+    SGD and GClip on the same noise draws (one seed for both) on a quadratic: the median over
+    disjoint blocks of the sample mean of R replicas of ``f(x_K) - f*`` against R. SGD's error
+    has tail index ``a/2 < 1`` under infinite variance, so its mean is infinite and the block
+    means grow like ``R^(2/a - 1)`` (generalised CLT,
+    :func:`~simlab.theory.regimes.sgd_block_mean_exponent`). GClip's error is bounded
+    (:func:`~simlab.theory.regimes.gclip_error_bound`), so its block means converge (slope 0
     asymptotically; over feasible R they still rise until blocks hold the rare errors near the
     bound). The Remark's text was lost in the extracted paper; reconstructed from the published
     version: with infinite variance, E f(x_k) - f* is infinite for SGD whatever the step sizes.
@@ -33,44 +33,59 @@ Assumption 1/2/4 holds with the constant computed exactly by :mod:`simlab.noise`
     :data:`DIMENSION_PROBLEM` for why not on a box): the mean of ``f(x_bar_K) - f*`` at a fixed
     K against d.
 
+**Pipeline.** Each experiment declares all its cells first (``<name>_cells``: one
+:class:`~simlab.run.spec.Spec` per engine run, built with :meth:`Spec.of`), obtains their
+results with one :func:`simlab.run.compute` call (the store and the current executor: a second
+run computes nothing), then analyses them. Seeds follow :mod:`simlab.rng`: theorem2's horizons
+and starts share one seed per (law, alpha), sgd-failure's SGD and GClip one per (law, alpha)
+(common random numbers, :func:`shared_seed`); the other cells' seeds are derived from their
+specs. ``seed`` (``simlab rates --seed S``) names another replicate of the whole experiment: it
+enters every seed's description.
+
 Every row carries the slope the theorem predicts (:mod:`simlab.theory`), the measured slope with
-a bootstrap interval (:mod:`simlab.analysis`), the statistic and why it matches the theorem, and
+a bootstrap interval (:mod:`simlab.analysis`), the verdict in the words of
+:mod:`simlab.finding` (:meth:`Row.finding`), the statistic and why it matches the theorem, and
 where the run is not in the theorem's asymptotic regime, what the proof's bound predicts in the
-regime it is in (computed the same way, from the same bound).
+regime it is in (:mod:`simlab.theory.regimes`, computed the same way, from the same bound).
 """
 
 from __future__ import annotations
 
 import math
-import zlib
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import sympy as sp
-from scipy import optimize
 
-from simlab import _kernels as kernels
 from simlab import analysis, theory
-from simlab.algorithms import Algorithm, make_algorithm
-from simlab.theory.exponents import exponent_of
-from simlab.run.engine import log_checkpoints, simulate
+from simlab.algorithms import make_algorithm
 from simlab.errors import InputError, check_choice
+from simlab.finding import NO_CORRECTION, Finding
 from simlab.noise import NoiseLaw, Pareto, Stable
 from simlab.problems import ConstrainedQuadratic, NonConvex, Quadratic
-from simlab.progress import progress
-from simlab.schedules import (
-    assumption4_G,
-    default_schedule,
-    theorem2,
-    theorem2_parameters,
-    theorem4,
-    theorem8,
+from simlab.rng import seed_of
+from simlab.run.context import compute
+from simlab.run.engine import log_checkpoints
+from simlab.run.spec import Spec
+from simlab.schedules import assumption4_G, default_schedule, theorem2, theorem4, theorem8
+from simlab.theory.regimes import (
+    gclip_error_bound,
+    gclip_law_d_exponent,
+    projection_crossover,
+    sgd_block_mean_exponent,
+    theorem2_asymptotic_K,
+    theorem2_first_K,
+    theorem2_regime_exponent,
+    theorem2_sigma,
+    theorem2_term_exponents,
+    theorem2_terms,
+    theorem4_law_exponent,
 )
 
 #: the law's tail index is alpha + TAIL_MARGIN (stable: capped at 2, the Gaussian): the
 #: alpha-moment is finite, and the law is as heavy as that allows. A law with tail index a > alpha
-#: is better than the worst case the theorems bound: see :func:`theorem4_law_exponent` for the gap
-#: it implies (about TAIL_MARGIN / alpha on Theorem 4's slope).
+#: is better than the worst case the theorems bound: see
+#: :func:`~simlab.theory.regimes.theorem4_law_exponent` for the gap it implies (about
+#: TAIL_MARGIN / alpha on Theorem 4's slope).
 TAIL_MARGIN = 0.05
 
 LAWS = ("pareto", "stable")
@@ -105,6 +120,10 @@ FULL = Budget("full", tuple(round(1.1 + 0.1 * i, 1) for i in range(10)),
               dims=(10, 30, 100, 300, 1000), dims_steps=1000, dims_replicas=32, resamples=1000)
 BUDGETS = {"quick": QUICK, "full": FULL}
 
+#: ``bound_holds`` in the verdict words: :func:`simlab.analysis.upper_bound_verdict`'s
+#: "consistent" (no exponent above the bound's), "exceeds", "undetermined" (no interval)
+_BOUND_VERDICT = {"consistent": "holds", "exceeds": "fails", "undetermined": "inconclusive"}
+
 
 @dataclass
 class Row:
@@ -113,13 +132,15 @@ class Row:
     ``predicted_slope`` is the exponent :mod:`simlab.theory` derives from the theorem's bound;
     ``measured_slope`` the least-squares log-log slope of ``statistic`` over replicas against
     ``x`` in ``window`` (fixed per experiment), with the 95% bootstrap interval
-    ``[ci_low, ci_high]``; ``verdict`` is :func:`simlab.analysis.verdict` and ``bound_holds``
-    :func:`simlab.analysis.upper_bound_verdict` (None where the prediction is not a bound).
-    ``why`` says why the statistic matches what the theorem bounds. ``regime`` says which terms
-    of the schedule or which mechanism is in charge over the window; ``regime_slope`` is the
-    exponent of the same bound in that regime (Theorem 2) and ``law_slope`` the exponent the
-    law's actual tail index implies (Theorem 4, dimension). ``points`` holds the fitted
-    (x, y) for the figure.
+    ``[ci_low, ci_high]``; ``verdict`` is :func:`simlab.analysis.verdict` (holds, fails or
+    inconclusive) and ``bound_holds`` :func:`simlab.analysis.upper_bound_verdict` in the same
+    words (None where the prediction is not a bound). A failing row's ``correction`` names the
+    derived exponent the interval holds instead (the bound's in the run's regime, or the law's),
+    or says that none was derived. ``why`` says why the statistic matches what the theorem
+    bounds. ``regime`` says which terms of the schedule or which mechanism is in charge over the
+    window; ``regime_slope`` is the exponent of the same bound in that regime (Theorem 2) and
+    ``law_slope`` the exponent the law's actual tail index implies (Theorem 4, dimension).
+    ``points`` holds the fitted (x, y) for the figure.
     """
 
     experiment: str
@@ -144,18 +165,53 @@ class Row:
     regime_verdict: str | None = None
     law_slope: float | None = None
     bound_holds: str | None = None
+    correction: str | None = None
     extra: dict = field(default_factory=dict)
     points: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def finding(self) -> Finding:
+        """The row as a :class:`simlab.finding.Finding` (method "fit"): the theorem's exponent
+        printed, the measured one computed, the interval as evidence."""
+        return Finding(
+            self.verdict, method="fit", printed=self.predicted_slope,
+            computed=self.measured_slope, correction=self.correction,
+            evidence=(f"log-log slope of the {self.statistic} of {self.quantity} over "
+                      f"{self.replicas} replicas against {self.x} in [{self.window[0]:g}, "
+                      f"{self.window[1]:g}]: {self.measured_slope:+.3f}, 95% bootstrap interval "
+                      f"[{self.ci_low:+.3f}, {self.ci_high:+.3f}], tolerance "
+                      f"{analysis.SLOPE_TOLERANCE:g}"),
+            subject=f"{self.experiment}: {self.algorithm}, {self.noise}, alpha = {self.alpha:g}",
+            ref=f"Zhang et al. 2020, {self.theorem}")
+
 
 # ----------------------------------------------------------------------------- helpers
-def cell_seed(seed: int, *parts) -> int:
-    """A seed for one cell from the user seed and the cell's spec (not from execution order)."""
-    key = "|".join(str(part) for part in parts).encode()
-    return (int(seed) * 1_000_003 + zlib.crc32(key)) % 2 ** 63
+def shared_seed(experiment: str, replicate: int | None = None, **description) -> int:
+    """The seed of cells that share draws (common random numbers): :func:`simlab.rng.seed_of`
+    of the experiment, the replicate (``--seed``; None by default) and what the cells share."""
+    return seed_of({"experiment": f"rates/{experiment}", "replicate": replicate, **description})
+
+
+def _own_seed(experiment: str, replicate: int | None, **description) -> int | None:
+    """A cell that shares no draws: its seed is derived from its spec (None), or, for another
+    replicate of the experiment, from its description and the replicate."""
+    return None if replicate is None else shared_seed(experiment, replicate, **description)
+
+
+def _bootstrap_seed(*specs: Spec, **description) -> int:
+    """The bootstrap's seed: :func:`simlab.rng.seed_of` of the fitted cells' seeds and what
+    else names the fit (never the order of execution)."""
+    return seed_of({"bootstrap": [spec.seed for spec in specs], **description})
+
+
+def _specs(planned: list[dict]) -> list[Spec]:
+    return [spec for cell in planned for spec in cell["specs"]]
+
+
+def _grid(budget: Budget) -> list[tuple[str, float]]:
+    return [(law, alpha) for law in budget.laws for alpha in budget.alphas]
 
 
 def tail_index_for(law: str, alpha: float) -> float:
@@ -179,137 +235,44 @@ def noise_law(law: str, alpha: float, geometry: str, target: float, dim: int = 1
     return Stable(scale=scale, geometry=geometry, index=tail)
 
 
-def _rational(value: float) -> sp.Rational:
-    return sp.nsimplify(round(float(value), 6), rational=True)
+def _correction(fit: analysis.SlopeFit, regime: str, candidates) -> str:
+    """What a failing row's interval holds instead: the first derived exponent of
+    ``candidates`` ((exponent or None, what it is)) that :func:`simlab.analysis.verdict` finds
+    held, else "none derived" with the measured exponent."""
+    for exponent, what in candidates:
+        if exponent is not None and analysis.verdict(exponent, fit.ci_low,
+                                                     fit.ci_high) == "holds":
+            return f"the interval holds {exponent:+.3f}, {what}"
+    return (f"{NO_CORRECTION}the measured exponent {fit.slope:+.3f} "
+            f"[{fit.ci_low:+.3f}, {fit.ci_high:+.3f}] matches no exponent derived for this "
+            f"run (regime: {regime})")
 
 
-def theorem4_law_exponent(alpha: float, tail: float) -> float:
-    """Exponent of k of E f(x_bar_k) - f* for a law of tail index ``tail`` > alpha, from the same
-    per-step terms of the proof (:func:`simlab.theory.theorem4_terms`, threshold
-    ``tau_k = G k^(1/alpha)``) with the moment order of the clipped-variance and bias terms set to
-    the law's tail index (capped at 2: a finite variance does not grow with tau).
-
-    ``E||clip(g)||^2 ~ tau^(2-a)`` for a law with tail index a < 2, so the rate is
-    ``-1 + (2 - a)/alpha``: steeper than the theorem's ``-2(alpha-1)/alpha`` by ``(a-alpha)/alpha``.
-    """
-    order = _rational(min(tail, 2.0))
-    per_step = exponent_of(theory.theorem4_terms(order, 1 / _rational(alpha)), theory.k)
-    weights = exponent_of(theory.K * (theory.K + 1) / 2, theory.K)
-    return float(sp.Max(per_step + 1, 0) - weights)
-
-
-def sgd_block_mean_exponent(tail: float) -> float:
-    """Growth exponent in R of the median of the sample mean of R replicas of SGD's error
-    ``f(x_K) - f* ~ (x_K - x*)^2``, a linear combination of the noise squared: tail index
-    ``beta = tail/2``. Generalised central limit theorem: the sum of R such errors grows like
-    ``R^(1/beta)`` when beta < 1, so the mean grows like ``R^(1/beta - 1)``; with beta >= 1 the
-    mean is finite and the exponent is 0."""
-    R = sp.Symbol("R", positive=True)
-    beta = _rational(tail) / 2 if math.isfinite(tail) else sp.oo
-    if beta == sp.oo or beta >= 1:
-        return 0.0
-    return float(exponent_of(R ** (1 / beta) / R, R))
-
-
-# ----------------------------------------------------------------------------- Theorem 2 regime
-_TAU_TERMS = ("2", "48^(1/(alpha-1)) sigma^(alpha/(alpha-1))", "8 sigma",
-              "sigma K^(1/(3alpha-2))")
-_ETA_TERMS = ("1/(4L)", "1/(L tau^alpha)", "1/(24 L tau)")
-
-
-def theorem2_sigma(alpha: float) -> float:
-    """The sigma used for Theorem 2's sweep: the largest with
-    ``48^(1/(alpha-1)) sigma^(alpha/(alpha-1)) <= 2`` (the moment term of tau no larger than
-    its floor 2), i.e. ``sigma = (2^(alpha-1)/48)^(1/alpha)``: then the K-term
-    ``sigma K^(1/(3alpha-2))`` is the largest term of tau from the smallest possible K on
-    (:func:`theorem2_first_K`); 8 sigma < 2 holds for every alpha in (1, 2]."""
-    return (2.0 ** (alpha - 1.0) / 48.0) ** (1.0 / alpha)
-
-
-def theorem2_first_K(alpha: float, sigma: float) -> int:
-    """The smallest K with ``sigma K^(1/(3alpha-2)) >= max(2, moment term, 8 sigma)``."""
-    tau_rest = max(2.0, 8.0 * sigma, 48.0 ** (1 / (alpha - 1)) * sigma ** (alpha / (alpha - 1)))
-    return int(math.ceil((tau_rest / sigma) ** (3 * alpha - 2) * (1 - 1e-12)))
-
-
-def theorem2_terms(L: float, sigma: float, alpha: float, steps: int) -> tuple[str, str]:
-    """Which printed term of tau and which of eta bind (Appendix C version) at this K."""
-    tau_values = [2.0, 48.0 ** (1 / (alpha - 1)) * sigma ** (alpha / (alpha - 1)), 8 * sigma,
-                  sigma * steps ** (1 / (3 * alpha - 2))]
-    eta, tau = theorem2_parameters(L, sigma, alpha, steps, 1.0)
-    eta_values = [1 / (4 * L), 1 / (L * tau ** alpha), 1 / (24 * L * tau)]
-    # a tie (to rounding) goes to the K-term: it is the term that moves with K
-    tau_values[-1] *= 1 + 1e-9
-    return _TAU_TERMS[int(np.argmax(tau_values))], _ETA_TERMS[int(np.argmin(eta_values))]
-
-
-def theorem2_term_exponents(alpha: float, tau_term: str, eta_term: str) -> dict[str, float]:
-    """Exponent of K of each of the three terms of :func:`simlab.theory.theorem2_bound` (descent
-    ``F0/(eta K)``, squared bias, variance) when the given terms of tau and eta bind."""
-    a = _rational(alpha)
-    tau, eta = _theorem2_choice(a, tau_term, eta_term)
-    sigma, L, K, F0 = theory.sigma, theory.L, theory.K, theory.F0
-    terms = {"descent F0/(eta K)": F0 / (eta * K),
-             "bias sigma^(2a) tau^(2-2a)": sigma ** (2 * a) * tau ** (2 - 2 * a),
-             "variance L eta sigma^a tau^(2-a)": L * eta * sigma ** a * tau ** (2 - a)}
-    return {name: float(exponent_of(term, K)) for name, term in terms.items()}
-
-
-def _theorem2_choice(a, tau_term: str, eta_term: str):
-    sigma, L, K = theory.sigma, theory.L, theory.K
-    taus = dict(zip(_TAU_TERMS, (sp.Integer(2), 48 ** (1 / (a - 1)) * sigma ** (a / (a - 1)),
-                                 8 * sigma, sigma * K ** (1 / (3 * a - 2))), strict=True))
-    tau = taus[tau_term]
-    etas = dict(zip(_ETA_TERMS, (1 / (4 * L), 1 / (L * tau ** a), 1 / (24 * L * tau)),
-                    strict=True))
-    return tau, etas[eta_term]
-
-
-def theorem2_regime_exponent(alpha: float, tau_term: str, eta_term: str) -> float:
-    """Exponent of K of the proof's bound (:func:`simlab.theory.theorem2_bound`) when the given
-    terms of tau and eta bind: the theorem's rate needs the K-term of tau and
-    ``eta = 1/(L tau^alpha)``; with ``eta = 1/(24 L tau)`` (``tau^(alpha-1) < 24``) the variance
-    term ``L eta sigma^alpha tau^(2-alpha)`` only decays like ``K^(-(alpha-1)/(3alpha-2))``."""
-    a = _rational(alpha)
-    tau, eta = _theorem2_choice(a, tau_term, eta_term)
-    return float(exponent_of(theory.theorem2_bound(a, tau, eta), theory.K))
-
-
-def theorem2_asymptotic_K(alpha: float) -> float:
-    """The smallest horizon K from which Theorem 2's stated rate applies for some sigma: tau's
-    K-term must exceed the moment term, 2 and 8 sigma, and ``tau^(alpha-1) >= 24`` so that
-    ``eta = 1/(L tau^alpha)``; minimised over sigma numerically (scipy)."""
-    def needed(log_sigma):
-        s = math.exp(log_sigma)
-        power = 3 * alpha - 2
-        conditions = [
-            (48.0 ** (1 / (alpha - 1)) * s ** (alpha / (alpha - 1)) / s) ** power,
-            (2.0 / s) ** power, 8.0 ** power, (24.0 ** (1 / (alpha - 1)) / s) ** power]
-        return math.log(max(conditions))
-    best = optimize.minimize_scalar(needed, bounds=(-20.0, 20.0), method="bounded",
-                                    options={"xatol": 1e-10})
-    return float(math.exp(best.fun))
-
-
-# ----------------------------------------------------------------------------- experiments
 def _fit_row(fit: analysis.SlopeFit, predicted: float, *, upper_bound: bool = True,
-             **fields) -> Row:
+             regime_slope: float | None = None, **fields) -> Row:
     """A row from a fit. ``upper_bound``: the prediction is the exponent of an upper bound, so
     ``bound_holds`` says whether the data are consistent with it (no exponent above it)."""
-    regime_slope = fields.pop("regime_slope", None)
-    return Row(predicted_slope=float(predicted), measured_slope=fit.slope, ci_low=fit.ci_low,
-               bound_holds=analysis.upper_bound_verdict(predicted, fit.ci_low)
-               if upper_bound else None,
-               ci_high=fit.ci_high,
-               verdict=analysis.verdict(predicted, fit.ci_low, fit.ci_high),
-               regime_slope=regime_slope,
-               regime_verdict=None if regime_slope is None else analysis.verdict(
-                   regime_slope, fit.ci_low, fit.ci_high),
-               statistic=fit.statistic, replicas=fit.replicas,
-               points={"x": fit.x.tolist(), "y": np.asarray(fit.y).tolist(),
-                       "fit_intercept": fit.intercept}, **fields)
+    verdict = analysis.verdict(predicted, fit.ci_low, fit.ci_high)
+    correction = None
+    if verdict == "fails":
+        correction = _correction(fit, fields["regime"], (
+            (regime_slope, "the exponent of the same bound in the run's regime"),
+            (fields.get("law_slope"), "the exponent the law's tail index implies")))
+    row = Row(predicted_slope=float(predicted), measured_slope=fit.slope, ci_low=fit.ci_low,
+              ci_high=fit.ci_high, verdict=verdict,
+              bound_holds=_BOUND_VERDICT[analysis.upper_bound_verdict(predicted, fit.ci_low)]
+              if upper_bound else None,
+              regime_slope=regime_slope,
+              regime_verdict=None if regime_slope is None else analysis.verdict(
+                  regime_slope, fit.ci_low, fit.ci_high),
+              correction=correction, statistic=fit.statistic, replicas=fit.replicas,
+              points={"x": fit.x.tolist(), "y": np.asarray(fit.y).tolist(),
+                      "fit_intercept": fit.intercept}, **fields)
+    row.finding()  # the one verdict type's checks: a known word, a failing row's correction
+    return row
 
 
+# ----------------------------------------------------------------------------- Theorem 4
 #: Theorem 4's problem: one coordinate, mu = 1, on [-5, 5] with an l1 term (non-smooth at 0; the
 #: minimiser 0.4 is off the kink). The box is wide compared with the centre so that
 #: eta_k tau_k = 4 G k^(1/alpha) / (k+1) falls below the box width early: before that the
@@ -318,26 +281,39 @@ THEOREM4_PROBLEM = dict(mu=1.0, L=1.0, center=0.5, l1=0.1, radius=5.0)
 THEOREM4_SIGMA = 0.5
 
 
-def theorem4_experiment(budget: Budget, seed: int = 0):
-    """Rows and plot data of the Theorem 4 experiment (see the module docstring)."""
+def theorem4_cells(budget: Budget, seed: int | None = None) -> list[dict]:
+    """The Theorem 4 experiment's cells: one run per (law, alpha), with what the analysis needs
+    (``spec``, ``law``, ``alpha``, ``noise``, ``G``)."""
     problem = ConstrainedQuadratic(dim=1, **THEOREM4_PROBLEM)
     steps = budget.theorem4_steps
-    checkpoints = log_checkpoints(steps, 60)
-    window = (steps / 100.0, float(steps))
-    mask = analysis.window_mask(checkpoints, *window)
-    rows = []
-    cells = [(law, alpha) for law in budget.laws for alpha in budget.alphas]
-    for law, alpha in progress(cells, desc="theorem4"):
+    planned = []
+    for law, alpha in _grid(budget):
         noise = noise_law(law, alpha, "isotropic", THEOREM4_SIGMA)
         G = assumption4_G(problem, noise, alpha)
-        result = simulate(problem, noise, "proj-gclip", theorem4(G, alpha, problem.mu),
-                          steps=steps, replicas=budget.theorem4_replicas,
-                          seed=cell_seed(seed, "theorem4", law, alpha), checkpoints=checkpoints,
-                          alpha=alpha, show_progress=False)
-        values = result.metrics["avg_error"][:, mask]
-        fit = analysis.bootstrap_slope(checkpoints[mask], values, "mean",
-                                       resamples=budget.resamples,
-                                       seed=cell_seed(seed, "boot4", law, alpha))
+        spec = Spec.of(problem, noise, "proj-gclip", theorem4(G, alpha, problem.mu), steps=steps,
+                       replicas=budget.theorem4_replicas, alpha=alpha,
+                       checkpoints=log_checkpoints(steps, 60),
+                       seed=_own_seed("theorem4", seed, law=law, alpha=alpha))
+        planned.append(dict(spec=spec, specs=[spec], law=law, alpha=alpha, noise=noise, G=G,
+                            problem=problem))
+    return planned
+
+
+def theorem4_experiment(budget: Budget, seed: int | None = None) -> list[Row]:
+    """Rows and plot data of the Theorem 4 experiment (see the module docstring)."""
+    planned = theorem4_cells(budget, seed)
+    results = compute(_specs(planned))
+    window = (budget.theorem4_steps / 100.0, float(budget.theorem4_steps))
+    rows = []
+    for cell in planned:
+        spec, noise, G, problem, alpha = (cell[name] for name in
+                                          ("spec", "noise", "G", "problem", "alpha"))
+        result = results[spec]
+        checkpoints = np.asarray(result.checkpoints)
+        mask = analysis.window_mask(checkpoints, *window)
+        fit = analysis.bootstrap_slope(checkpoints[mask], result.metrics["avg_error"][:, mask],
+                                       "mean", resamples=budget.resamples,
+                                       seed=_bootstrap_seed(spec))
         crossover = projection_crossover(G / problem.mu, alpha, problem.radius)
         rows.append(_fit_row(
             fit, theory.theorem4_exponent(alpha), experiment="theorem4", theorem="Theorem 4",
@@ -345,7 +321,7 @@ def theorem4_experiment(budget: Budget, seed: int = 0):
             quantity="E[f(x_bar_k)] - f*",
             why="Theorem 4 bounds the expectation; f(x_bar_k) is bounded on the box, so the mean "
                 "has a finite variance and a valid bootstrap interval",
-            steps=steps, x="k", window=list(window),
+            steps=spec.steps, x="k", window=list(window),
             regime=("asymptotic" if crossover <= window[0] else
                     f"projection-bound until k ~ {crossover:.3g} (eta_k tau_k > box width)"),
             law_slope=theorem4_law_exponent(alpha, noise.tail_index),
@@ -356,6 +332,7 @@ def theorem4_experiment(budget: Budget, seed: int = 0):
     return rows
 
 
+# ----------------------------------------------------------------------------- Theorem 2
 #: Theorem 2's problem: one coordinate of x^2/2 + 2 sin^2(x - 1), L = 5, spurious stationary points
 THEOREM2_PROBLEM = dict(mu=1.0, wave=2.0, center=1.0)
 #: two starting points: x_0 = 0 (F0 = 1.92: the descent term F0/(eta K) of the bound is in charge
@@ -363,35 +340,47 @@ THEOREM2_PROBLEM = dict(mu=1.0, wave=2.0, center=1.0)
 THEOREM2_STARTS = {"x0=0": 0.0, "x0=x*+0.01": 1.01}
 
 
-def theorem2_experiment(budget: Budget, seed: int = 0):
-    """Rows of the Theorem 2 experiment: a sweep over K from :func:`theorem2_first_K` over
-    ``budget.theorem2_decades`` decades (window: the whole sweep), from each start of
-    :data:`THEOREM2_STARTS` (the same random streams for both)."""
+def theorem2_cells(budget: Budget, seed: int | None = None) -> list[dict]:
+    """The Theorem 2 experiment's cells: per (law, alpha, start), one run per horizon K of a
+    sweep from :func:`~simlab.theory.regimes.theorem2_first_K` over ``budget.theorem2_decades``
+    decades. Every horizon and both starts of a (law, alpha) share one seed (common random
+    numbers: the sweep's points differ by K and x_0, not by the draws)."""
     problem = NonConvex(dim=1, **THEOREM2_PROBLEM)
-    rows = []
-    cells = [(law, alpha, start) for law in budget.laws for alpha in budget.alphas
-             for start in THEOREM2_STARTS]
-    for law, alpha, start in progress(cells, desc="theorem2"):
-        x0 = np.full(problem.dim, THEOREM2_STARTS[start])
-        F0 = problem.initial_gap(x0)
+    planned = []
+    for law, alpha in _grid(budget):
         sigma = theorem2_sigma(alpha)
         noise = noise_law(law, alpha, "isotropic", sigma)
         first = theorem2_first_K(alpha, sigma)
         horizons = np.unique(np.round(first * np.logspace(
             0, budget.theorem2_decades, budget.theorem2_points)).astype(np.int64))
-        values = np.empty((budget.theorem2_replicas, horizons.size))
-        terms = set()
-        for j, steps in enumerate(horizons):
-            steps = int(steps)
-            terms.add(theorem2_terms(problem.smoothness, sigma, alpha, steps))
-            schedule = theorem2(problem.smoothness, sigma, alpha, steps, F0)
-            result = simulate(problem, noise, "gclip", schedule, steps=steps,
-                              replicas=budget.theorem2_replicas, x0=x0,
-                              seed=cell_seed(seed, "theorem2", law, alpha), checkpoints=[steps],
-                              alpha=alpha, track_min_grad=True, show_progress=False)
-            values[:, j] = result.metrics["min_grad_mean"][:, -1]
+        common = shared_seed("theorem2", seed, law=law, alpha=alpha)
+        for start, x0 in THEOREM2_STARTS.items():
+            x0 = np.full(problem.dim, x0)
+            F0 = problem.initial_gap(x0)
+            specs = [Spec.of(problem, noise, "gclip",
+                             theorem2(problem.smoothness, sigma, alpha, int(steps), F0),
+                             steps=int(steps), replicas=budget.theorem2_replicas, x0=x0,
+                             seed=common, checkpoints=[int(steps)], alpha=alpha,
+                             track_min_grad=True) for steps in horizons]
+            planned.append(dict(specs=specs, law=law, alpha=alpha, start=start, noise=noise,
+                                sigma=sigma, F0=F0, horizons=horizons, problem=problem))
+    return planned
+
+
+def theorem2_experiment(budget: Budget, seed: int | None = None) -> list[Row]:
+    """Rows of the Theorem 2 experiment (window: the whole sweep of K)."""
+    planned = theorem2_cells(budget, seed)
+    results = compute(_specs(planned))
+    rows = []
+    for cell in planned:
+        alpha, sigma, start, horizons = (cell[name] for name in
+                                         ("alpha", "sigma", "start", "horizons"))
+        values = np.column_stack([results[spec].metrics["min_grad_mean"][:, -1]
+                                  for spec in cell["specs"]])
         fit = analysis.bootstrap_slope(horizons, values, "mean", resamples=budget.resamples,
-                                       seed=cell_seed(seed, "boot2", law, alpha, start))
+                                       seed=_bootstrap_seed(*cell["specs"], start=start))
+        terms = {theorem2_terms(cell["problem"].smoothness, sigma, alpha, int(steps))
+                 for steps in horizons}
         if len(terms) == 1:
             tau_term, eta_term = terms.pop()
             regime = f"{start}; tau = {tau_term}, eta = {eta_term}"
@@ -404,23 +393,23 @@ def theorem2_experiment(budget: Budget, seed: int = 0):
         rows.append(_fit_row(
             fit, theory.theorem2_exponent(alpha, "appendix"), regime_slope=regime_slope,
             experiment="theorem2", theorem="Theorem 2", algorithm="gclip",
-            noise=noise.describe(), alpha=alpha,
+            noise=cell["noise"].describe(), alpha=alpha,
             quantity="(1/K) sum_k E[min{||grad f(x_k)||, ||grad f(x_k)||^2}]",
             why="Theorem 2 bounds this expectation; a time average of quantities bounded over a "
                 "finite horizon (clipped steps), so its replica mean has a finite variance",
             steps=int(horizons[-1]), x="K", window=[float(horizons[0]), float(horizons[-1])],
             regime=regime,
-            extra={"start": start, "F0": F0, "sigma": sigma, "tail_index": noise.tail_index,
-                   "horizons": horizons.tolist(), "term_exponents_in_regime": term_exponents,
+            extra={"start": start, "F0": cell["F0"], "sigma": sigma,
+                   "tail_index": cell["noise"].tail_index, "horizons": horizons.tolist(),
+                   "term_exponents_in_regime": term_exponents,
                    "asymptotic_regime_from_K": theorem2_asymptotic_K(alpha)}))
     return rows
 
 
+# ----------------------------------------------------------------------------- SGD failure
 #: the SGD-failure problem: f(x) = (x - 1)^2 / 2 on the line, x_0 = 0 (F0 = 1/2)
 SGD_PROBLEM = dict(mu=1.0, L=1.0, center=1.0)
 SGD_SIGMA = 1.0
-
-
 #: the block sizes of the SGD experiment: R = 16, 32, ... while at least 32 disjoint blocks
 #: remain. It starts at 16 because the median of a mean of R skewed (even light-tailed) errors
 #: sits below the mean by about skewness * sd / (6 R), which tilts the slope at small R.
@@ -438,114 +427,107 @@ def sgd_block_sizes(replicas: int) -> np.ndarray:
     return sizes
 
 
-def gclip_error_bound(problem, schedule, steps: int) -> float:
-    """A deterministic bound on GClip's ``f(x_K) - f*`` for the quadratic: every step moves x by
-    at most ``eta_k tau_k``, so ``|x_K - x*| <= |x_0 - x*| + sum_k eta_k tau_k`` and the error is
-    at most ``h/2`` times its square: every moment of GClip's error is finite."""
-    travel = float(np.sum(schedule.step_sizes(steps)[1:] * schedule.thresholds(steps)[1:]))
-    radius = float(np.linalg.norm(problem.initial_point() - problem.minimiser)) + travel
-    return float(np.max(problem.curvatures)) * radius ** 2 / 2
-
-
-def sgd_failure_experiment(budget: Budget, seed: int = 0):
-    """Rows of the SGD-failure experiment: SGD and GClip on the same draws (same seed)."""
+def sgd_failure_cells(budget: Budget, seed: int | None = None) -> list[dict]:
+    """The SGD-failure experiment's cells: per (law, alpha), SGD and GClip (each with its
+    default schedule) on the same draws: one seed for both (common random numbers)."""
     problem = Quadratic(dim=1, **SGD_PROBLEM)
-    level = problem.initial_gap()
-    sizes = sgd_block_sizes(budget.sgd_replicas)
-    rows = []
-    cells = [(law, alpha) for law in budget.laws for alpha in budget.alphas]
-    for law, alpha in progress(cells, desc="sgd-failure"):
+    sgd_block_sizes(budget.sgd_replicas)  # refuse a budget too small before any run
+    planned = []
+    for law, alpha in _grid(budget):
         noise = noise_law(law, alpha, "isotropic", SGD_SIGMA)
-        cell = cell_seed(seed, "sgd-failure", law, alpha)  # the same for both algorithms
+        common = shared_seed("sgd-failure", seed, law=law, alpha=alpha)
         for name in ("sgd", "gclip"):
             algorithm = make_algorithm(name)
             schedule = default_schedule(problem, noise, algorithm, budget.sgd_steps, alpha)
-            result = simulate(problem, noise, algorithm, schedule, steps=budget.sgd_steps,
-                              replicas=budget.sgd_replicas, seed=cell,
-                              checkpoints=[budget.sgd_steps], alpha=alpha, show_progress=False)
-            errors = result.metrics["error"][:, -1]
-            fit = analysis.bootstrap_block_growth(errors, sizes, resamples=budget.resamples,
-                                                  seed=cell_seed(seed, "bootsgd", law, alpha))
-            above = analysis.fraction_above(errors, level)
-            predicted = sgd_block_mean_exponent(noise.tail_index) if name == "sgd" else 0.0
-            clipped = float(np.mean(result.metrics["clip_fraction"][:, -1]))
-            if name == "sgd":
-                regime = (f"eta_k = {schedule.describe()['step_size']}; error tail index "
-                          f"{noise.tail_index / 2:g} (noise tail {noise.tail_index:g}, squared)")
-            else:
-                bound = gclip_error_bound(problem, schedule, budget.sgd_steps)
-                regime = (f"eta_k, tau_k of Theorem 4 (G = {schedule.threshold.scale:.3g}); "
-                          f"error <= {bound:.3g} always (max seen {np.max(errors):.3g}), so the "
-                          "mean is finite; block means level off only once blocks hold the "
-                          "rare errors near that bound")
-            rows.append(_fit_row(
-                fit, predicted, upper_bound=False, experiment="sgd-failure",
-                theorem="Remark after Assumption 1", algorithm=name, noise=noise.describe(),
-                alpha=alpha,
-                quantity="median over blocks of the mean of f(x_K) - f* over R replicas",
-                why="SGD's E[f(x_K)] - f* is infinite when the variance is: a mean has no limit "
-                    "to estimate, but the median of block means is well defined and its growth "
-                    "in R measures the tail (GCLT); GClip's clipped noise has a finite variance "
-                    "(slope 0)",
-                steps=budget.sgd_steps, x="R", window=[float(sizes[0]), float(sizes[-1])],
-                regime=regime,
-                extra={"median_error": float(result.median("error")[-1]),
-                       "max_error": float(np.max(errors)),
-                       "deterministic_bound": (gclip_error_bound(problem, schedule,
-                                                                 budget.sgd_steps)
-                                               if name == "gclip" else None),
-                       "clipped_steps_per_replica": clipped * budget.sgd_steps,
-                       "quantile_0.99": float(result.quantile("error", 0.99)[-1]),
-                       "sample_mean_all": float(np.mean(errors)),
-                       "fraction_above_F0": above.value,
-                       "fraction_above_F0_ci": [above.ci_low, above.ci_high],
-                       "level_F0": level, "diverged": result.diverged,
-                       "tail_index": noise.tail_index}))
+            spec = Spec.of(problem, noise, algorithm, schedule, steps=budget.sgd_steps,
+                           replicas=budget.sgd_replicas, seed=common,
+                           checkpoints=[budget.sgd_steps], alpha=alpha)
+            planned.append(dict(spec=spec, specs=[spec], law=law, alpha=alpha, name=name,
+                                noise=noise, schedule=schedule, problem=problem))
+    return planned
+
+
+def sgd_failure_experiment(budget: Budget, seed: int | None = None) -> list[Row]:
+    """Rows of the SGD-failure experiment: SGD and GClip on the same draws (same seed)."""
+    planned = sgd_failure_cells(budget, seed)
+    results = compute(_specs(planned))
+    sizes = sgd_block_sizes(budget.sgd_replicas)
+    rows = []
+    for cell in planned:
+        spec, name, noise, schedule, problem = (cell[key] for key in
+                                                ("spec", "name", "noise", "schedule", "problem"))
+        result = results[spec]
+        level = problem.initial_gap()
+        errors = result.metrics["error"][:, -1]
+        fit = analysis.bootstrap_block_growth(errors, sizes, resamples=budget.resamples,
+                                              seed=_bootstrap_seed(spec))
+        above = analysis.fraction_above(errors, level)
+        bound = (gclip_error_bound(problem, schedule, budget.sgd_steps) if name == "gclip"
+                 else None)
+        if name == "sgd":
+            predicted = sgd_block_mean_exponent(noise.tail_index)
+            regime = (f"eta_k = {schedule.describe()['step_size']}; error tail index "
+                      f"{noise.tail_index / 2:g} (noise tail {noise.tail_index:g}, squared)")
+        else:
+            predicted = 0.0
+            regime = (f"eta_k, tau_k of Theorem 4 (G = {schedule.threshold.scale:.3g}); "
+                      f"error <= {bound:.3g} always (max seen {np.max(errors):.3g}), so the "
+                      "mean is finite; block means level off only once blocks hold the "
+                      "rare errors near that bound")
+        rows.append(_fit_row(
+            fit, predicted, upper_bound=False, experiment="sgd-failure",
+            theorem="Remark after Assumption 1", algorithm=name, noise=noise.describe(),
+            alpha=cell["alpha"],
+            quantity="median over blocks of the mean of f(x_K) - f* over R replicas",
+            why="SGD's E[f(x_K)] - f* is infinite when the variance is: a mean has no limit "
+                "to estimate, but the median of block means is well defined and its growth "
+                "in R measures the tail (GCLT); GClip's clipped noise has a finite variance "
+                "(slope 0)",
+            steps=budget.sgd_steps, x="R", window=[float(sizes[0]), float(sizes[-1])],
+            regime=regime,
+            extra={"median_error": float(result.median("error")[-1]),
+                   "max_error": float(np.max(errors)),
+                   "deterministic_bound": bound,
+                   "clipped_steps_per_replica": float(np.mean(
+                       result.metrics["clip_fraction"][:, -1])) * budget.sgd_steps,
+                   "quantile_0.99": float(result.quantile("error", 0.99)[-1]),
+                   "sample_mean_all": float(np.mean(errors)),
+                   "fraction_above_F0": above.value,
+                   "fraction_above_F0_ci": [above.ci_low, above.ci_high],
+                   "level_F0": level, "diverged": result.diverged,
+                   "tail_index": noise.tail_index}))
     return rows
 
 
+# ----------------------------------------------------------------------------- dimension
 #: the dimension experiment's problem: every coordinate alike, so f*, mu, L and B_i do not
 #: change with d (``Quadratic(dim=d, mu=1, L=1)``, centre 0.5, x_0 = 0). It is unconstrained on
 #: purpose: on a box, the projection bounds GClip's steps long before its threshold does
 #: (eta_k tau_k < box width only from k ~ (2G/R)^(alpha/(alpha-1)), about 1e11 at alpha = 1.2 and
-#: d = 128, see :func:`projection_crossover`), which hides the threshold's d-dependence. The
-#: constants of Assumptions 2 and 4 are taken on the ball ||x - x*|| <= ||x_0 - x*|| (as
-#: :func:`simlab.schedules.default_schedule` does); with eta_k = 4/(k+1) <= 2 and curvature 1
-#: the iterates never leave a bounded set.
+#: d = 128, see :func:`~simlab.theory.regimes.projection_crossover`), which hides the
+#: threshold's d-dependence. The constants of Assumptions 2 and 4 are taken on the ball
+#: ||x - x*|| <= ||x_0 - x*|| (as :func:`simlab.schedules.default_schedule` does); with
+#: eta_k = 4/(k+1) <= 2 and curvature 1 the iterates never leave a bounded set.
 DIMENSION_PROBLEM = dict(mu=1.0, L=1.0, center=0.5)
 DIMENSION_B = 1.0
 
-#: GClip and CClip with the k-weighted average of Theorem 4 and no projection
-AVG_GCLIP = Algorithm("gclip-avg", kernels.GCLIP, averaging=True, clips=True,
-                      source="GClip with k-weighted averaging (Corollary 7)")
-AVG_CCLIP = Algorithm("cclip-avg", kernels.CCLIP, averaging=True, clips=True,
-                      source="CClip with k-weighted averaging (Theorem 8)")
+#: GClip (Corollary 7) and CClip (Theorem 8) with the k-weighted average of Theorem 4 and no
+#: projection: the registry's algorithms with ``averaging=True``
+AVG_GCLIP = make_algorithm("gclip", averaging=True)
+AVG_CCLIP = make_algorithm("cclip", averaging=True)
+#: the rows' algorithm names
+DIMENSION_LABELS = {"gclip": "gclip-avg", "cclip": "cclip-avg"}
 
 
-def gclip_law_d_exponent(alpha: float, tail: float) -> float:
-    """The d-exponent of GClip's error for i.i.d. coordinates of tail index ``tail`` > alpha with
-    the threshold ``tau = G k^(1/alpha)``, ``G = sqrt(d) g + d^(1/alpha) B``: the clipped variance
-    is about ``d E min(xi_i^2, tau^2) ~ d tau^(2 - a)`` (a = min(tail, 2)), so
-    ``1 + (2 - a)/alpha`` (sympy, from the d-dependence of G); at a = alpha it is Corollary 7's
-    2/alpha."""
-    a, al = _rational(min(tail, 2.0)), _rational(alpha)
-    d = theory.d
-    G = sp.sqrt(d) / 2 + d ** (1 / al)
-    return float(exponent_of(d * G ** (2 - a), d))
-
-
-def dimension_experiment(budget: Budget, seed: int = 0):
-    """Rows of the Corollary 7 vs Theorem 8 experiment: error at K against d."""
-    dims = np.asarray(budget.dims, dtype=np.int64)
+def dimension_cells(budget: Budget, seed: int | None = None) -> list[dict]:
+    """The dimension experiment's cells: per (law, alpha), one run per d and algorithm (GClip
+    with Theorem 4's schedule and G, CClip with Theorem 8's and B; independent draws)."""
     steps = budget.dims_steps
-    rows = []
-    cells = [(law, alpha) for law in budget.laws for alpha in budget.alphas]
-    names = (AVG_GCLIP.name, AVG_CCLIP.name)
-    for law, alpha in progress(cells, desc="dimension"):
-        samples = {name: [] for name in names}
-        clipped = {name: [] for name in names}
+    planned = []
+    for law, alpha in _grid(budget):
+        specs = {AVG_GCLIP.name: [], AVG_CCLIP.name: []}
         constants = {"G": [], "B": []}
-        for dim in dims:
+        for dim in budget.dims:
             dim = int(dim)
             problem = Quadratic(dim=dim, **DIMENSION_PROBLEM)
             noise = noise_law(law, alpha, "coordinate", DIMENSION_B, dim)
@@ -557,44 +539,53 @@ def dimension_experiment(budget: Budget, seed: int = 0):
             B = float(np.max(problem.curvatures * start_gap)) + noise.coordinate_bound(alpha)
             constants["G"].append(G)
             constants["B"].append(B)
-            cell = cell_seed(seed, "dimension", law, alpha, dim)
             for algorithm, schedule in ((AVG_GCLIP, theorem4(G, alpha, 1.0)),
                                         (AVG_CCLIP, theorem8(B, alpha, 1.0))):
-                result = simulate(problem, noise, algorithm, schedule, steps=steps,
-                                  replicas=budget.dims_replicas, seed=cell, checkpoints=[steps],
-                                  alpha=alpha, show_progress=False)
-                samples[algorithm.name].append(result.metrics["avg_error"][:, -1])
-                clipped[algorithm.name].append(
-                    float(np.mean(result.metrics["clip_fraction"][:, -1])))
-        tail = tail_index_for(law, alpha)
+                specs[algorithm.name].append(Spec.of(
+                    problem, noise, algorithm, schedule, steps=steps,
+                    replicas=budget.dims_replicas, checkpoints=[steps], alpha=alpha,
+                    seed=_own_seed("dimension", seed, law=law, alpha=alpha, dim=dim,
+                                   algorithm=algorithm.name)))
+        planned.append(dict(specs=specs[AVG_GCLIP.name] + specs[AVG_CCLIP.name],
+                            by_algorithm=specs, law=law, alpha=alpha, noise=noise,
+                            constants=constants))
+    return planned
+
+
+def dimension_experiment(budget: Budget, seed: int | None = None) -> list[Row]:
+    """Rows of the Corollary 7 vs Theorem 8 experiment: error at K against d."""
+    planned = dimension_cells(budget, seed)
+    results = compute(_specs(planned))
+    dims = np.asarray(budget.dims, dtype=np.int64)
+    steps = budget.dims_steps
+    rows = []
+    for cell in planned:
+        alpha = cell["alpha"]
+        tail = tail_index_for(cell["law"], alpha)
         for name, predicted, theorem, law_slope in (
                 (AVG_GCLIP.name, theory.corollary7_d_exponent(alpha), "Corollary 7",
                  gclip_law_d_exponent(alpha, tail)),
                 (AVG_CCLIP.name, theory.theorem8_d_exponent(alpha), "Theorem 8", 1.0)):
-            fit = analysis.bootstrap_slope(dims, samples[name], "mean", paired=False,
-                                           resamples=budget.resamples,
-                                           seed=cell_seed(seed, "bootd", law, alpha, name))
+            runs = [results[spec] for spec in cell["by_algorithm"][name]]
+            clipped = [float(np.mean(run.metrics["clip_fraction"][:, -1])) for run in runs]
+            fit = analysis.bootstrap_slope(dims, [run.metrics["avg_error"][:, -1] for run in runs],
+                                           "mean", paired=False, resamples=budget.resamples,
+                                           seed=_bootstrap_seed(*cell["by_algorithm"][name]))
             rows.append(_fit_row(
-                fit, predicted, experiment="dimension", theorem=theorem, algorithm=name,
-                noise=f"{noise.describe()} per coordinate", alpha=alpha,
+                fit, predicted, experiment="dimension", theorem=theorem,
+                algorithm=DIMENSION_LABELS[name],
+                noise=f"{cell['noise'].describe()} per coordinate", alpha=alpha,
                 quantity=f"E[f(x_bar_K)] - f* at K = {steps}",
                 why="the bounds are on the expectation; the clipped steps keep the iterates in "
                     "a bounded set, so the mean has a finite variance; the d-exponent of the "
                     "bound's constant (||B||_alpha^2 or ||B||_2^2) is compared",
                 steps=steps, x="d", window=[float(dims[0]), float(dims[-1])],
                 regime=f"fixed K = {steps}; independent runs per d; clipped steps "
-                       f"{min(clipped[name]):.3g}-{max(clipped[name]):.3g} of all",
+                       f"{min(clipped):.3g}-{max(clipped):.3g} of all",
                 law_slope=law_slope,
-                extra={"G": constants["G"], "B": constants["B"],
-                       "clip_fraction_per_d": clipped[name], "tail_index": tail}))
+                extra={"G": cell["constants"]["G"], "B": cell["constants"]["B"],
+                       "clip_fraction_per_d": clipped, "tail_index": tail}))
     return rows
-
-
-def projection_crossover(threshold_scale: float, alpha: float, radius: float) -> float:
-    """The k from which one step ``eta_k tau_k = 4 c k^(1/alpha) / (k + 1)`` (mu = 1) is shorter
-    than the box width 2 R; before it, the projection rather than the clipping threshold bounds
-    the steps, and the error follows the box, not the bound's constant."""
-    return (2.0 * threshold_scale / radius) ** (alpha / (alpha - 1.0)) if alpha > 1 else math.inf
 
 
 RUNNERS = {
@@ -603,6 +594,19 @@ RUNNERS = {
     "sgd-failure": sgd_failure_experiment,
     "dimension": dimension_experiment,
 }
+CELLS = {
+    "theorem4": theorem4_cells,
+    "theorem2": theorem2_cells,
+    "sgd-failure": sgd_failure_cells,
+    "dimension": dimension_cells,
+}
+
+
+def cells(name: str, budget: Budget, seed: int | None = None) -> list[Spec]:
+    """Every engine run of experiment ``name`` at ``budget`` (what its one ``compute`` call
+    asks the store and executor for)."""
+    check_choice("experiment", name, EXPERIMENTS)
+    return _specs(CELLS[name](budget, seed))
 
 
 # ----------------------------------------------------------------------------- figures
@@ -682,10 +686,11 @@ def _colours(count: int):
 
 
 # ----------------------------------------------------------------------------- entry point
-def run_rates(budget: Budget | str = "quick", only: str | None = None, seed: int = 0,
+def run_rates(budget: Budget | str = "quick", only: str | None = None, seed: int | None = None,
               figures: bool = True) -> list[dict]:
     """Run the experiments (all, or ``only`` one of :data:`EXPERIMENTS`) at ``budget`` and return
-    the rows as dicts (fields of :class:`Row`); writes ``figures/rates-<experiment>.png``."""
+    the rows as dicts (fields of :class:`Row`); writes ``figures/rates-<experiment>.png``.
+    ``seed``: None (every seed derived as the module docstring says) or a replicate number."""
     if isinstance(budget, str):
         check_choice("budget", budget, BUDGETS)
         budget = BUDGETS[budget]
@@ -699,5 +704,6 @@ def run_rates(budget: Budget | str = "quick", only: str | None = None, seed: int
     return out
 
 
-__all__ = ["BUDGETS", "Budget", "EXPERIMENTS", "FULL", "QUICK", "Row", "run_rates",
-           "theorem2_asymptotic_K", "theorem4_law_exponent", "sgd_block_mean_exponent"]
+__all__ = ["BUDGETS", "Budget", "EXPERIMENTS", "FULL", "QUICK", "Row", "cells", "run_rates",
+           "shared_seed", "theorem2_asymptotic_K", "theorem4_law_exponent",
+           "sgd_block_mean_exponent"]

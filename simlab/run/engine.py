@@ -97,7 +97,9 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
     (so a sweep can split replicas across workers and get the same streams).
     ``track_min_grad`` records ``min_grad_mean``, the quantity Theorem 2 bounds: one more
     gradient norm per step (measured: 57 against 74 ns a step for GClip at d = 10, one thread),
-    so it is off unless asked for; it never changes the path.
+    so it is off unless asked for; it never changes the path. ``backend``: "cpu" (the numba
+    threads), "cuda" (:mod:`simlab.run.cuda`: the same streams and bits on a GPU) or "auto"
+    (cuda when a GPU is present and supports the combination).
     """
     steps = check_count("steps K", steps)
     replicas = check_count("replicas R", replicas)
@@ -144,6 +146,10 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
     algorithm_params = algorithm.parameters()
     flags = kernels.driver_flags(algorithm.code, noise.code, geometry, code, projected,
                                  algorithm.averaging)
+    if backend != "cpu":  # "auto": cuda when a GPU is present and runs this combination
+        from simlab.run import cuda
+
+        backend = cuda.resolve(backend, code, noise.code, algorithm)
     threads = numba.get_num_threads()
     if chunk is None:  # blocks of about 2e6 replica-steps x d, at least 4 per thread
         chunk = min(2_000_000 // max(1, steps * problem.dim), -(-replicas // (4 * threads)))
@@ -158,11 +164,16 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
                     algorithm.averaging, track_min_grad, out[start:stop], diverged_step[start:stop],
                     final_x[start:stop], *flags)
 
-    bar = progress(total=len(starts), desc=f"{algorithm.name} x{replicas}", unit="block",
-                   disable=not show_progress or len(starts) == 1)
-    with bar:
-        for _ in _pool(threads, os.getpid()).map(run_block, starts):
-            bar.update()
+    if backend == "cuda":  # one thread per replica on the GPU: the same arrays, the same bits
+        cuda.run(x0, key, replica_offset, checkpoints, step_sizes, thresholds, noise_scales, code,
+                 params, arrays, noise.code, geometry, law_params, scales, algorithm.code,
+                 projected, algorithm.averaging, track_min_grad, out, diverged_step, final_x)
+    else:
+        bar = progress(total=len(starts), desc=f"{algorithm.name} x{replicas}", unit="block",
+                       disable=not show_progress or len(starts) == 1)
+        with bar:
+            for _ in _pool(threads, os.getpid()).map(run_block, starts):
+                bar.update()
     parameters = {
         "problem": problem.name, "dim": problem.dim, "noise": noise.describe(),
         "geometry": noise.geometry, "noise_scale": noise.scale, "algorithm": algorithm.name,
@@ -171,6 +182,8 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
         "threads": threads, "float": "float64, 52-bit uniforms",
         "track_min_grad": bool(track_min_grad),
     }
+    if backend == "cuda":
+        parameters["backend"] = "cuda"
     keep = np.isin(checkpoints, requested)
     metrics = {name: out[:, i, keep] for i, name in enumerate(METRICS)}
     return Result(parameters, requested, metrics, diverged_step, final_iterates=final_x)
