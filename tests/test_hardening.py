@@ -184,14 +184,14 @@ def test_editing_the_sidecar_is_detected_and_recomputed(tmp_path, edit, status):
 
 
 def tiny_task(size: int, seed: int) -> dict:
-    """A stored task for the tests (pytest puts tests/ on sys.path, so it imports)."""
+    """A stored task for the tests (tests/ is a package: it imports as tests.test_hardening)."""
     return {"draws": np.random.default_rng(seed).random(size)}
 
 
 def test_editing_a_tasks_sidecar_is_detected(tmp_path):
     from simlab.run.spec import Task
 
-    task = Task("test_hardening:tiny_task", {"size": 5})
+    task = Task("tests.test_hardening:tiny_task", {"size": 5})
     store = Store(tmp_path)
     sweep([task], store, show_progress=False)
     meta_path = store.root / f"{task.key}.json"
