@@ -334,6 +334,18 @@ def make_kernel(dim, problem, pareto_fast, algorithm, projected, averaging, trac
             if PROJECTED:
                 project(pp, x)
             finite = all_finite(x)
+            error = math.nan
+            grad_norm = math.nan
+            if finite and k == checkpoints[next_checkpoint]:
+                if QUADRATIC:
+                    error = quadratic_objective(parr, x) - f_star
+                    quadratic_gradient(parr, x, g)
+                else:
+                    error = separable_objective(PROBLEM, pp, parr, x) - f_star
+                    separable_gradient(PROBLEM, pp, parr, x, g)
+                grad_norm = norm2(g)
+                # f(x_k) or its gradient overflowed while x_k is finite: diverged (the CPU's rule)
+                finite = math.isfinite(error) and math.isfinite(grad_norm)
             if k == checkpoints[next_checkpoint] or not finite:
                 if not finite:
                     diverged_step[r] = k
@@ -341,13 +353,8 @@ def make_kernel(dim, problem, pareto_fast, algorithm, projected, averaging, trac
                         not finite or k == checkpoints[next_checkpoint]):
                     c = next_checkpoint
                     if finite:
-                        if QUADRATIC:
-                            out[r, 0, c] = quadratic_objective(parr, x) - f_star
-                            quadratic_gradient(parr, x, g)
-                        else:
-                            out[r, 0, c] = separable_objective(PROBLEM, pp, parr, x) - f_star
-                            separable_gradient(PROBLEM, pp, parr, x, g)
-                        out[r, 1, c] = norm2(g)
+                        out[r, 0, c] = error
+                        out[r, 1, c] = grad_norm
                         if AVERAGING:
                             if QUADRATIC:
                                 out[r, 2, c] = quadratic_objective(parr, x_bar) - f_star

@@ -1,7 +1,8 @@
 """``simlab simulate``: one algorithm, one problem, one noise law; a table or JSON.
 
 The run is named by a :class:`simlab.run.spec.Spec` built from the flags' objects (the one
-route from a description to the engine) and computed in this process (not stored).
+route from a description to the engine) and obtained through :func:`simlab.run.compute`: read
+from the result store when present, else computed and stored.
 
 The headline run (no flags) is projected GClip on the constrained quadratic under Theorem 4's
 schedule (Zhang et al. 2020, Theorem 4, Appendix D threshold ``tau_k = G k^(1/alpha)``), with
@@ -26,6 +27,7 @@ from simlab.errors import InputError, check_choice, check_count, check_interval
 from simlab.noise import GEOMETRIES, LAWS, make_noise
 from simlab.problems import PROBLEMS
 from simlab.run.engine import check_run_size
+from simlab.run.context import compute
 from simlab.run.spec import Spec
 from simlab.schedules import THEOREM4_PRINTED, constant, theorem4, theorem8
 
@@ -125,7 +127,10 @@ def run(args) -> dict:
         schedule = make(G, args.alpha, problem.strong_convexity, printed=args.printed)
     spec = Spec.of(problem, noise, algorithm, schedule, steps=steps, replicas=replicas,
                    alpha=args.alpha, seed=args.seed)
-    result = spec.compute(show_progress=True, backend=getattr(args, "backend", "cpu"))
+    backend = getattr(args, "backend", "cpu")
+    # through the store (reused when present, as every stage of `simlab reproduce`); a GPU run
+    # is computed directly (the store's executors run on the CPU)
+    result = compute([spec])[spec] if backend == "cpu" else spec.compute(backend=backend)
     out = result.to_dict()
     out["constants"] = {
         "tail_index": noise.tail_index, "f_star": problem.f_star, "L": problem.smoothness,
