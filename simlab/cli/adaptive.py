@@ -66,10 +66,6 @@ def render(result: dict) -> str:
             lines.append(f"  [{finding['verdict']}] {check}: {finding['evidence']}")
             if finding.get("correction"):
                 lines.append(f"      correction: {finding['correction']}")
-        for comparison in out.get("comparisons", []):
-            lines.append(f"  paper: {comparison['paper']}; observed: {comparison['observed']} "
-                         f"(log10 ratio {comparison['log10_median_ratio']:.3f}, 95% CI "
-                         f"[{comparison['ci_low']:.3f}, {comparison['ci_high']:.3f}])")
         lines.append(f"verdict: {out['verdict']}")
         if out.get("finding", {}).get("correction"):
             lines.append(f"correction: {out['finding']['correction']}")

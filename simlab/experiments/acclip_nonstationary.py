@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from simlab.experiments.evidence import (BOOTSTRAP, CONFIDENCE, as_dicts, bootstrap_quantiles,
-                                         bootstrap_rng, combine, quantile_interval)
+from simlab.experiments.evidence import (BOOTSTRAP, CONFIDENCE, bootstrap_quantiles,
+                                         bootstrap_rng, combine, outcome, quantile_interval)
 from simlab.finding import Finding
 from simlab.noise import Pareto
 from simlab.plotting import new_figure, save
@@ -223,22 +223,14 @@ def acclip_nonstationary(budget: NonStationaryBudget | None = None, *,
     specs = {method: cell(method, eta, tau, budget.replicas, EVALUATION_SEED, budget, checkpoints)
              for method, (eta, tau, _) in tuned.items()}
     analysis = analyse(budget, tuned, specs, compute(specs.values()))
-    finding = analysis["finding"]
-    out = {
-        "experiment": "acclip-nonstationary",
-        "source": SOURCE,
-        "claim": CLAIM,
-        "tolerance": f"paired bootstrap 95% CI ({BOOTSTRAP} resamples) of the log10 ratio of "
-                     "median final errors excludes 0",
-        "tuning_grid": {m: [list(c) for c in grid] for m, grid in TUNING_GRID.items()},
-        "tuning": tuning,
-        "rows": analysis["rows"],
-        "comparisons": analysis["comparisons"],
-        "checks": as_dicts(analysis["checks"]),
-        "verdict": finding.verdict,
-        "finding": finding.as_dict(),
-        "budget": {**asdict(budget), "tuning_seed": TUNING_SEED, "seed": EVALUATION_SEED},
-    }
+    out = outcome(
+        "acclip-nonstationary", source=SOURCE, claim=CLAIM,
+        tolerance=f"paired bootstrap 95% CI ({BOOTSTRAP} resamples) of the log10 ratio of "
+                  "median final errors excludes 0",
+        checks=analysis["checks"], finding=analysis["finding"],
+        tuning_grid={m: [list(c) for c in grid] for m, grid in TUNING_GRID.items()},
+        tuning=tuning, rows=analysis["rows"], comparisons=analysis["comparisons"],
+        budget={**asdict(budget), "tuning_seed": TUNING_SEED, "seed": EVALUATION_SEED})
     if figure:
         out["figure"] = str(plot(analysis["rows"], analysis["curves"], checkpoints, budget))
     return out

@@ -28,8 +28,8 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 from scipy import optimize
 
-from simlab.experiments.evidence import as_dicts, combine
-from simlab.finding import NO_CORRECTION, Finding
+from simlab.experiments.evidence import combine, outcome
+from simlab.finding import Finding
 from simlab.noise import TwoPoint
 from simlab.plotting import new_figure, save
 from simlab.problems import Quadratic
@@ -315,20 +315,13 @@ def clipping_bias(budget: ClippingBiasBudget | None = None, *, figure: bool = Tr
     stochastic, deterministic = cells(budget)
     results = compute([*stochastic.values(), *deterministic.values()])
     analysis = analyse(budget, stochastic, deterministic, results)
-    finding = analysis["finding"]
-    out = {
-        "experiment": "clipping-bias",
-        "source": SOURCE,
-        "claim": CLAIM,
-        "tolerance": f"measured vs exact floor within {Z_TOLERANCE:g} standard errors, decided "
-                     f"where they resolve {RESOLUTION:.0%} of the floor; worst-case ratio "
-                     f"spread <= {RATIO_SPREAD_TOLERANCE:g}",
-        "checks": as_dicts(analysis["checks"]),
-        "rows": analysis["rows"],
-        "verdict": finding.verdict,
-        "finding": finding.as_dict(),
-        "budget": asdict(budget),
-    }
+    out = outcome(
+        "clipping-bias", source=SOURCE, claim=CLAIM,
+        tolerance=f"measured vs exact floor within {Z_TOLERANCE:g} standard errors, decided "
+                  f"where they resolve {RESOLUTION:.0%} of the floor; worst-case ratio spread "
+                  f"<= {RATIO_SPREAD_TOLERANCE:g}",
+        checks=analysis["checks"], finding=analysis["finding"], rows=analysis["rows"],
+        budget=asdict(budget))
     if figure:
         out["figure"] = str(plot(analysis["rows"], analysis["paths"], budget))
     return out

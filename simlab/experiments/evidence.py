@@ -85,10 +85,14 @@ def combine(checks: dict[str, Finding], *, subject: str, ref: str, printed: str,
                    correction=correction, subject=subject, ref=ref)
 
 
-def as_dicts(checks: dict[str, Finding]) -> dict[str, dict]:
-    """The checks as JSON: name -> :meth:`Finding.as_dict`."""
-    return {name: check.as_dict() for name, check in checks.items()}
+def outcome(experiment: str, *, source: str, claim: str, tolerance: str,
+            checks: dict[str, Finding], finding: Finding, **fields) -> dict:
+    """An experiment's JSON: what it tests, its other ``fields`` (rows, budget...), its checks
+    (name -> :meth:`Finding.as_dict`), its ``verdict`` word and its whole ``finding``."""
+    return {"experiment": experiment, "source": source, "claim": claim, "tolerance": tolerance,
+            **fields, "checks": {name: check.as_dict() for name, check in checks.items()},
+            "verdict": finding.verdict, "finding": finding.as_dict()}
 
 
-__all__ = ["BOOTSTRAP", "CONFIDENCE", "as_dicts", "bootstrap_quantiles", "bootstrap_rng",
-           "combine", "log_log_slope", "quantile_interval"]
+__all__ = ["BOOTSTRAP", "CONFIDENCE", "bootstrap_quantiles", "bootstrap_rng", "combine",
+           "log_log_slope", "outcome", "quantile_interval"]

@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from simlab.algorithms import make_algorithm
-from simlab.experiments.evidence import (BOOTSTRAP, CONFIDENCE, as_dicts, bootstrap_quantiles,
-                                         bootstrap_rng, combine, log_log_slope,
+from simlab.experiments.evidence import (BOOTSTRAP, CONFIDENCE, bootstrap_quantiles,
+                                         bootstrap_rng, combine, log_log_slope, outcome,
                                          quantile_interval)
 from simlab.finding import NO_CORRECTION, Finding
 from simlab.noise import Pareto
@@ -215,21 +215,13 @@ def high_probability(budget: HighProbabilityBudget | None = None, *, figure: boo
     budget = budget or HIGH_PROBABILITY_BUDGETS["quick"]
     specs = cells(budget)
     analysis = analyse(budget, specs, compute(specs.values()))
-    finding = analysis["finding"]
-    out = {
-        "experiment": "high-probability",
-        "source": SOURCE,
-        "claim": CLAIM,
-        "tolerance": f"shape from the 95% bootstrap CI ({BOOTSTRAP} resamples) of the log-log "
-                     f"slope over delta 0.01 -> 0.001 against the largest slope of "
-                     f"(ln 1/delta)^{POLYLOG_POWER:g}: {POLYLOG_SLOPE_CAP:.3f}",
-        "rows": analysis["rows"],
-        "witnesses": analysis["witnesses"],
-        "checks": as_dicts(analysis["checks"]),
-        "verdict": finding.verdict,
-        "finding": finding.as_dict(),
-        "budget": asdict(budget),
-    }
+    out = outcome(
+        "high-probability", source=SOURCE, claim=CLAIM,
+        tolerance=f"shape from the 95% bootstrap CI ({BOOTSTRAP} resamples) of the log-log "
+                  f"slope over delta 0.01 -> 0.001 against the largest slope of "
+                  f"(ln 1/delta)^{POLYLOG_POWER:g}: {POLYLOG_SLOPE_CAP:.3f}",
+        checks=analysis["checks"], finding=analysis["finding"], rows=analysis["rows"],
+        witnesses=analysis["witnesses"], budget=asdict(budget))
     if figure:
         out["figure"] = str(plot(analysis["curves"], budget))
     return out

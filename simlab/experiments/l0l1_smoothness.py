@@ -25,7 +25,7 @@ from numba import njit
 from scipy import stats
 
 from simlab import _kernels as kernels
-from simlab.experiments.evidence import as_dicts, combine, log_log_slope
+from simlab.experiments.evidence import combine, log_log_slope, outcome
 from simlab.finding import Finding
 from simlab.plotting import new_figure, save
 from simlab.problems import PROBLEMS, Exponential, Quartic
@@ -358,22 +358,15 @@ def l0l1_smoothness(budget: SmoothnessBudget | None = None, *, figure: bool = Tr
     budget = budget or SMOOTHNESS_BUDGETS["quick"]
     tasks = cells(budget)
     analysis = analyse(budget, tasks, compute(tasks.values()))
-    finding = analysis["finding"]
-    out = {
-        "experiment": "l0l1-smoothness",
-        "source": SOURCE,
-        "claim": CLAIM,
-        "tolerance": f"||grad f|| <= {budget.tolerance:g}; correlation significant at "
-                     f"{SIGNIFICANCE:g}; bound violations counted with relative slack "
-                     f"{BOUND_SLACK:g} (rounding)",
-        "checks": as_dicts(analysis["checks"]),
-        "growth": analysis["growth"],
-        "rows": analysis["rows"],
-        "verdict": finding.verdict,
-        "finding": finding.as_dict(),
-        "budget": {"distances": budget.grid(), "tolerance": budget.tolerance,
-                   "max_steps": budget.max_steps, "trace": budget.trace},
-    }
+    out = outcome(
+        "l0l1-smoothness", source=SOURCE, claim=CLAIM,
+        tolerance=f"||grad f|| <= {budget.tolerance:g}; correlation significant at "
+                  f"{SIGNIFICANCE:g}; bound violations counted with relative slack "
+                  f"{BOUND_SLACK:g} (rounding)",
+        checks=analysis["checks"], finding=analysis["finding"], growth=analysis["growth"],
+        rows=analysis["rows"],
+        budget={"distances": budget.grid(), "tolerance": budget.tolerance,
+                "max_steps": budget.max_steps, "trace": budget.trace})
     if figure:
         out["figure"] = str(plot(analysis["rows"], analysis["traces"], analysis["problems"],
                                  budget))
