@@ -344,13 +344,14 @@ SMALL_ACCLIP = adaptive.NonStationaryBudget(steps=150, tuning_replicas=20, repli
 @pytest.fixture
 def small_grid(monkeypatch):
     monkeypatch.setattr(acclip, "TUNING_GRID", {
-        method: grid[::3] for method, grid in acclip.TUNING_GRID.items()})
+        method: grid[::2] for method, grid in acclip.TUNING_GRID.items()})
 
 
 def test_acclip_nonstationary_small_budget(small_grid):
-    """Tuning 20 replicas per cell on every third grid cell, evaluation 100 replicas, K = 150,
+    """Tuning 20 replicas per cell on every second grid cell, evaluation 100 replicas, K = 150,
     the stage seeds fixed by simlab.rng: each comparison's verdict is what its paired-bootstrap
-    interval says, and the finding combines them."""
+    interval says (inconclusive when a method of the pair was tuned on the grid's edge), and the
+    finding combines them."""
     out = acclip.acclip_nonstationary(SMALL_ACCLIP, figure=False)
     assert {r["method"] for r in out["rows"]} == set(acclip.TUNING_GRID)
     for row in out["rows"]:
@@ -358,7 +359,8 @@ def test_acclip_nonstationary_small_budget(small_grid):
         assert (row["step_size"], row["threshold"]) in acclip.TUNING_GRID[row["method"]]
     for comparison in out["comparisons"]:
         assert comparison["ci_low"] <= comparison["log10_median_ratio"] <= comparison["ci_high"]
-        expected = ("holds" if comparison["ci_high"] < 0 else
+        expected = ("inconclusive" if comparison["tuned_on_grid_edge"] else
+                    "holds" if comparison["ci_high"] < 0 else
                     "fails" if comparison["ci_low"] > 0 else "inconclusive")
         assert comparison["verdict"] == expected
         assert out["checks"][comparison["paper"]]["verdict"] == expected
@@ -371,7 +373,7 @@ def test_acclip_comparisons_flip_when_the_order_is_reversed(small_grid, monkeypa
     runs: every comparison that held now fails, with the measured ratio as correction."""
     first = acclip.acclip_nonstationary(SMALL_ACCLIP, figure=False)
     held = [c["paper"] for c in first["comparisons"] if c["verdict"] == "holds"]
-    assert held   # the small run resolves at least one of the paper's comparisons
+    assert held   # the small run resolves two of the paper's comparisons (gclip/sgd, cclip/gclip)
     monkeypatch.setattr(acclip, "PAPER_ORDER", tuple((w, b) for b, w in acclip.PAPER_ORDER))
     out = acclip.acclip_nonstationary(SMALL_ACCLIP, figure=False)
     for paper in held:
@@ -379,6 +381,17 @@ def test_acclip_comparisons_flip_when_the_order_is_reversed(small_grid, monkeypa
         check = out["checks"][f"{worse} beats {better}"]
         assert check["verdict"] == "fails" and f"{better} beats {worse}" in check["correction"]
     assert out["verdict"] == "fails"
+
+
+def test_acclip_a_method_tuned_on_the_grid_edge_leaves_its_comparisons_open(small_grid,
+                                                                           monkeypatch):
+    """Wrong input: every tuned cell reported on its grid's edge (where the optimum may lie
+    outside the grid): no comparison can decide, so each is inconclusive."""
+    monkeypatch.setattr(acclip, "at_grid_edge", lambda method, eta, tau: True)
+    out = acclip.acclip_nonstationary(SMALL_ACCLIP, figure=False)
+    assert {c["verdict"] for c in out["comparisons"]} == {"inconclusive"}
+    assert out["verdict"] == "inconclusive"
+    assert all(c["tuned_on_grid_edge"] for c in out["comparisons"])
 
 
 def test_compare_cases():
@@ -389,6 +402,8 @@ def test_compare_cases():
     for a, verdict in ((0.5 * b, "holds"), (2.0 * b, "fails"),
                        (b * rng.uniform(0.9, 1.1, size=400), "inconclusive")):
         assert acclip.compare("x", "y", a, b, np.random.default_rng(6))["verdict"] == verdict
+    assert acclip.compare("x", "y", 0.5 * b, b, np.random.default_rng(6),
+                          edge=("y",))["verdict"] == "inconclusive"
 
 
 def test_shrinking_noise_schedule():

@@ -10,7 +10,8 @@ same noise draws under every method. Rows: ``method``, ``step_size``, ``threshol
 ``median_error`` with ``ci_low``/``ci_high`` (bootstrap 95% CI over replicas),
 ``mean_log10_error`` with ``log_stderr``, ``diverged``, ``at_grid_edge`` (the tuned cell lies
 on the grid's boundary); ``comparisons`` hold the paper's pairwise claims with paired-bootstrap
-intervals and a ``verdict`` each.
+intervals and a ``verdict`` each (``inconclusive`` when a method of the pair was tuned on its
+grid's edge, named in ``tuned_on_grid_edge``).
 
 Item 1 (the update rules) lives in :mod:`simlab._kernels`; ACClip there was checked against
 Algorithm 1 of Zhang et al. 2020 (m = b1 m + (1-b1) g; tau^a = b2 tau^a + (1-b2)|g|^a;
@@ -124,10 +125,13 @@ def tune(specs: dict, results: dict) -> tuple[dict, list]:
     return tuned, tuning
 
 
-def compare(better: str, worse: str, a: np.ndarray, b: np.ndarray, rng) -> dict:
+def compare(better: str, worse: str, a: np.ndarray, b: np.ndarray, rng,
+            edge: tuple[str, ...] = ()) -> dict:
     """The paper's "``better`` beats ``worse``" against paired final errors ``a``, ``b`` (same
     replica, same draws): the paired-bootstrap 95% CI of the log10 ratio of medians decides
-    ``holds`` (below 0), ``fails`` (above 0) or ``inconclusive`` (contains 0)."""
+    ``holds`` (below 0), ``fails`` (above 0) or ``inconclusive`` (contains 0). A method tuned on
+    its grid's edge (named in ``edge``) may be better outside the grid, so a comparison that
+    involves one is ``inconclusive`` whatever the interval says."""
     index = rng.integers(0, a.size, size=(BOOTSTRAP, a.size))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.log10(np.median(a[index], axis=1) / np.median(b[index], axis=1))
@@ -139,11 +143,14 @@ def compare(better: str, worse: str, a: np.ndarray, b: np.ndarray, rng) -> dict:
     else:
         observed = "better" if high < 0 else "worse" if low > 0 else "indistinguishable"
         verdict = {"better": "holds", "worse": "fails"}.get(observed, "inconclusive")
+    if edge:
+        verdict = "inconclusive"
     return {
         "paper": f"{better} beats {worse}", "log10_median_ratio": observed_ratio,
         "ci_low": low, "ci_high": high,
         "observed": f"{better} {observed}" + ("" if observed == "indistinguishable"
                                                else f" than {worse}"),
+        "tuned_on_grid_edge": list(edge),
         "verdict": verdict,
     }
 
@@ -155,7 +162,9 @@ def _comparison_finding(c: dict, replicas: int) -> Finding:
         c["verdict"],
         f"log10 ratio of median final errors {c['log10_median_ratio']:.3f}, paired bootstrap "
         f"95% CI [{c['ci_low']:.3f}, {c['ci_high']:.3f}] ({BOOTSTRAP} resamples of "
-        f"{replicas} replicas, seed {EVALUATION_SEED})",
+        f"{replicas} replicas, seed {EVALUATION_SEED})"
+        + (f"; tuned on the grid's edge: {', '.join(c['tuned_on_grid_edge'])}"
+           if c["tuned_on_grid_edge"] else ""),
         method="monte-carlo", printed=c["paper"], computed=c["observed"],
         correction=(f"{worse_name} beats {better_name}: its median final error is "
                     f"{10 ** c['log10_median_ratio']:.3g} times smaller"
@@ -191,8 +200,10 @@ def analyse(budget, tuned, specs, results) -> dict:
             if np.all(np.isfinite(logs)) else None,
             "diverged": result.diverged, "at_grid_edge": at_grid_edge(method, eta, tau),
         })
+    edge = {r["method"] for r in rows if r["at_grid_edge"]}
     comparisons = [compare(better, worse, finals[better], finals[worse],
-                           _bootstrap([better, worse]))
+                           _bootstrap([better, worse]),
+                           tuple(m for m in (better, worse) if m in edge))
                    for better, worse in PAPER_ORDER]
     checks = {c["paper"]: _comparison_finding(c, budget.replicas) for c in comparisons}
     finding = combine(
