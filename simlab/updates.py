@@ -447,15 +447,14 @@ def laprop(learning_rate: ScalarOrSchedule, b1: float = 0.9, b2: float = 0.999,
     return GradientTransformation(init, update)
 
 
-#: the engine's algorithms as chains of the rules above (``tests/test_updates.py`` checks each
-#: against :func:`simlab.simulate`); ``eta`` and ``tau`` are numbers or functions of the step
 def from_algorithm(name: str, learning_rate: ScalarOrSchedule,
                    threshold: ScalarOrSchedule = math.inf, **hyper) -> GradientTransformation:
-    """The rule the engine runs for algorithm ``name`` (``simlab.ALGORITHMS``; the projection
-    and averaging of ``proj-gclip`` excepted: apply :func:`projection_box` after each step), with
-    step size ``eta_k = learning_rate`` and threshold ``tau_k = threshold``."""
-    algorithm = make_algorithm(name, **hyper)
-    a = algorithm
+    """The engine's algorithm ``name`` (``simlab.ALGORITHMS``, hyper-parameters as in
+    :func:`simlab.make_algorithm`) as a chain of the rules above, with step size
+    ``eta_k = learning_rate`` and threshold ``tau_k = threshold`` (numbers or functions of k);
+    the projection and averaging of ``proj-gclip`` excepted: apply :func:`projection_box` after
+    each step. ``tests/test_updates.py`` checks each against :func:`simlab.simulate`."""
+    a = make_algorithm(name, **hyper)
     step = {
         kernels.SGD: lambda: sgd(learning_rate),
         kernels.GCLIP: lambda: chain(clip_by_global_norm(threshold), sgd(learning_rate)),

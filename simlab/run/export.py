@@ -71,17 +71,21 @@ def export(store: Store, path, fmt: str) -> dict:
     if store.root.exists() and not store.root.is_dir():
         raise InputError(f"the store {store.root} is a file, not a directory")
     cells, other = _cells(store)
-    written = _netcdf(cells, path) if fmt == "netcdf" else _parquet(cells, path)
+    temporary = path.with_name(f".{path.name}.tmp")  # renamed over path when complete
+    try:
+        written = (_netcdf if fmt == "netcdf" else _parquet)(cells, temporary)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return {"action": "export", "format": fmt, "store": str(store.root), "path": str(path),
             **written, "not_exported": other}
 
 
-def _netcdf(cells, path: Path) -> dict:
+def _netcdf(cells, temporary: Path) -> dict:
     import xarray as xr
 
     root = xr.Dataset(attrs={"source": "simlab result store", "cells": len(cells),
                              "layout": "one group per cell, named by its key"})
-    temporary = path.with_name(f".{path.name}.tmp")
     root.to_netcdf(temporary, mode="w", engine="h5netcdf")
     for key, entry, meta, result in cells:
         if entry["kind"] == "engine":
@@ -92,7 +96,6 @@ def _netcdf(cells, path: Path) -> dict:
         dataset.attrs.update(key=key, kind=entry["kind"] or "engine",
                              cell=json.dumps(meta["cell"], default=json_default))
         dataset.to_netcdf(temporary, mode="a", group=key, engine="h5netcdf")
-    temporary.replace(path)
     return {"cells": len(cells), "rows": None, "skipped": []}
 
 
@@ -104,7 +107,7 @@ def _column(values: list):
             json.dumps(v, default=json_default) for v in values]
 
 
-def _parquet(cells, path: Path) -> dict:
+def _parquet(cells, temporary: Path) -> dict:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -132,7 +135,5 @@ def _parquet(cells, path: Path) -> dict:
     attrs = {key: attributes(result.params)["simlab_params"] for key, _, result in engine}
     table = table.replace_schema_metadata({"simlab": json.dumps(
         {"layout": "one row per cell x replica x checkpoint", "params": attrs})})
-    temporary = path.with_name(f".{path.name}.tmp")
     pq.write_table(table, temporary)
-    temporary.replace(path)
     return {"cells": len(engine), "rows": table.num_rows, "skipped": skipped}
