@@ -52,6 +52,7 @@ def test_to_xarray_round_trip(store, tmp_path):
     assert set(METRICS) <= set(ds.data_vars)
     assert ds["error"].dims == ("replica", "checkpoint")
     assert ds["diverged_step"].dims == ("replica",)
+    assert ds["error"].attrs["description"] == "f(x_k) - f*"
     assert ds.attrs["algorithm"] == "gclip" and ds.attrs["steps"] == 50
     assert json.loads(ds.attrs["schedule"]) == result.params["schedule"]
     for back in (Result.from_xarray(ds), Result.from_xarray(_netcdf_round_trip(xr, ds, tmp_path))):

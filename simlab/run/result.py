@@ -16,7 +16,19 @@ from simlab.errors import InputError
 
 METRICS = kernels.METRICS
 DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
-#: the optional packages of ``simlab[data]`` (import name -> what needs it)
+#: what each metric is (the ``description`` attribute of :meth:`Result.to_xarray`'s variables)
+DESCRIPTIONS = {
+    "error": "f(x_k) - f*",
+    "grad_norm": "||grad f(x_k)||",
+    "avg_error": "f(x_bar_k) - f* of the k-weighted average (Theorem 4); NaN without averaging",
+    "clip_fraction": "fraction of steps 1..k that clipped",
+    "min_grad_mean": "(1/k) sum_{j<k} min{||grad f(x_j)||, ||grad f(x_j)||^2} (Theorem 2)",
+    "distance": "||x_k - x*||",
+    "progress": "prog_1(x_k/lambda) on the zero chain; NaN elsewhere",
+    "diverged_step": "step at which the iterate became non-finite (0: never)",
+    "final_iterate": "x_K",
+}
+#: how to install the optional packages (xarray, h5netcdf, pyarrow)
 DATA_EXTRA = "pip install 'simlab[data]'"
 
 
@@ -140,7 +152,12 @@ class Result:
                   "checkpoint": np.asarray(self.checkpoints, dtype=np.int64)}
         attrs = attributes(self.params)
         attrs["quantiles"] = np.asarray(self.quantiles, dtype=float)
-        return xr.Dataset(data, coords=coords, attrs=attrs)
+        dataset = xr.Dataset(data, coords=coords, attrs=attrs)
+        for name in dataset.data_vars:
+            if name in DESCRIPTIONS:
+                dataset[name].attrs["description"] = DESCRIPTIONS[name]
+        dataset["checkpoint"].attrs["description"] = "step k"
+        return dataset
 
     @classmethod
     def from_xarray(cls, dataset) -> Result:
