@@ -36,7 +36,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "lowerbounds": ("simlab.cli.lowerbounds", "validate the Theorem 5 and 6 lower-bound instances"),
     "noise": ("simlab.cli.noise", "heavy-tail diagnostics: tail-index estimators, model noise"),
     "sweep": ("simlab.cli.sweep", "run a grid of engine cells (local or Dask), resumable through the result store"),
-    "cache": ("simlab.cli.cache", "list or clear the sweep result store"),
+    "cache": ("simlab.cli.cache", "list, clear or export the sweep result store"),
     "adaptive": ("simlab.cli.adaptive", "adaptive methods: high-probability, clipping bias, (L0,L1), ACClip"),
 }
 
