@@ -461,7 +461,7 @@ def test_sweep_refuses_more_workers_than_cores(tmp_path, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("address, message", [
-    ("tcp://127.0.0.1:1", "Timed out"), ("not a url", "missing port"),
+    ("tcp://127.0.0.1:1", "refused"), ("not a url", "missing port"),
     ("foo://x:1", "unknown address scheme")])
 def test_sweep_bad_scheduler_is_one_line(tmp_path, capsys, monkeypatch, address, message):
     """A scheduler nobody listens at: one line after the timeout (1 s here, 10 s by default),

@@ -305,11 +305,24 @@ def _connect(scheduler: str):
     """A Client of the scheduler at ``scheduler``, or one line (InputError) within
     :data:`SCHEDULER_TIMEOUT` seconds: a malformed address, an unknown scheme, nobody
     listening."""
-    from distributed import Client
+    import socket
 
+    from distributed import Client
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    # checked before a Client exists: a Client whose construction failed is left to the
+    # garbage collector, and its __del__ (a blocking close of its event loop) deadlocked when
+    # the collection ran while another thread was starting (seen: the claims' heartbeat)
     try:
+        scheme, location = parse_address(scheduler)
+        get_backend(scheme)
+        if scheme in ("tcp", "tls"):
+            socket.create_connection(parse_host_port(location), timeout=SCHEDULER_TIMEOUT).close()
         return Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT}s")
-    except (OSError, ValueError, TypeError) as error:
+    except (OSError, ValueError, TypeError, MemoryError) as error:
+        # MemoryError: something that is not a Dask scheduler answered, and its first bytes
+        # read as the length of a huge frame (seen behind a proxy that accepts every port)
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise InputError(f"cannot use the Dask scheduler {scheduler!r}: {first}") from None
 

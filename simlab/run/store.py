@@ -396,7 +396,6 @@ class Store:
         return {"store": str(self.root), "files_removed": removed, "bytes_removed": size}
 
 
-
 class _Key:
     """Stands for a cell where only its key is needed."""
 
