@@ -138,7 +138,7 @@ def problem(gradient, value, *, dim=_MISSING, L=_MISSING, mu=_MISSING, f_star=_M
             name: str | None = None) -> ProblemDefinition:
     """A user's problem (validated and compiled now: a bad constant or a function numba
     cannot type is an InputError here, not in the middle of a run)."""
-    what = f"problem {name or getattr(gradient, '__name__', 'custom')}"
+    what = f"problem {name or 'custom'}"
     if dim is _MISSING:
         raise InputError(f"{what}: the constant dim is missing")
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
@@ -174,7 +174,7 @@ def noise_law(sample, *, uniforms=_MISSING, per_coordinate: bool = True, tail_in
     ``per_coordinate``) uniforms in (0, 1] each step. ``moment(alpha, dim)`` is
     ``E||xi||^alpha`` (or an upper bound; ``moment_exact``); without it the theorems' constants
     cannot be computed and asking for them is an InputError."""
-    what = f"noise law {name or getattr(sample, '__name__', 'custom')}"
+    what = f"noise law {name or 'custom'}"
     if uniforms is _MISSING:
         raise InputError(f"{what}: the number of uniforms a step takes is missing")
     if isinstance(uniforms, bool) or not isinstance(uniforms, (int, np.integer)) or uniforms < 0:
@@ -214,17 +214,22 @@ def _summary(error: Exception) -> str:
     skip = ("- Resolution failure", "During:", "File ", "^", "<source", "[1]", "[0]")
     useful = [line for line in lines if not line.startswith(skip)
               and "Failed in nopython mode pipeline" not in line]
-    text = (useful or lines or [type(error).__name__])[0]
-    return text[:200]
+    useful = useful or lines or [type(error).__name__]
+    text = useful[0]
+    if text.endswith(":") and len(useful) > 1:  # "No implementation ... for signature:" + which
+        text = f"{text} {useful[1]}"
+    return text[:240]
 
 
-def _compile(what: str, role: str, build):
+def _compile(what: str, role: str, function, build):
     from numba.core.errors import NumbaError
 
     try:
         return build()
     except NumbaError as error:
-        raise InputError(f"{what}: numba cannot compile {role}: {_summary(error)}") from None
+        name = getattr(getattr(function, "py_func", function), "__name__", "?")
+        raise InputError(f"{what}: numba cannot compile its {role} ({name}): "
+                         f"{_summary(error)}") from None
 
 
 _PROBLEM_CACHE: dict[int, tuple] = {}
@@ -257,8 +262,8 @@ def problem_functions(definition: ProblemDefinition) -> tuple:
 
         return value_wrapper
 
-    functions = (_compile(what, "its gradient(x, out)", build_gradient),
-                 _compile(what, "its value(x)", build_value))
+    functions = (_compile(what, "gradient(x, out)", user_gradient, build_gradient),
+                 _compile(what, "value(x)", user_value, build_value))
     _PROBLEM_CACHE[id(definition)] = (definition, functions)
     return functions
 
@@ -283,7 +288,7 @@ def noise_function(definition: NoiseDefinition):
 
         return sample_wrapper
 
-    function = _compile(what, "its sample(u, x, out)", build)
+    function = _compile(what, "sample(u, x, out)", user_sample, build)
     _NOISE_CACHE[id(definition)] = (definition, function)
     return function
 

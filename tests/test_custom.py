@@ -216,7 +216,7 @@ def test_a_function_numba_cannot_compile_is_a_one_line_error():
         custom.problem(bad_gradient, components.quadratic_value, dim=3, L=1.0, mu=0.0,
                        f_star=0.0)
     text = _one_line(error)
-    assert "numba cannot compile its gradient" in text
+    assert "numba cannot compile its gradient(x, out) (bad_gradient)" in text
 
     def bad_sample(u, x, out):
         out[:] = u.missing_attribute
