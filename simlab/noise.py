@@ -493,6 +493,9 @@ def make_noise(name: str, *, tail_index: float | None = None, alpha: float = 2.0
     if name == "zero-chain-oracle":
         raise InputError("the zero-chain oracle is built from the zero-chain problem "
                          "(ZeroChainOracle.from_instance), not by name")
+    if name == "custom" and tail_index is not None:
+        raise InputError("a custom noise law's tail index is its definition's "
+                         "(simlab.custom.noise_law)")
     if name in ("two-point", "custom"):
         return LAWS[name](scale=scale, geometry=geometry, **fields)
     if fields:

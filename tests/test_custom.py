@@ -280,3 +280,33 @@ def test_the_cuda_backend_refuses_user_components():
     result = simulate(CustomProblem(QUADRATIC), Gaussian(), "sgd", SCHEDULE, backend="auto",
                       **RUN)
     assert "backend" not in result.params
+
+
+@pytest.mark.parametrize("flags", [["--problem", "custom"], ["--noise", "custom"]])
+def test_the_simulate_verb_points_to_specs_for_user_components(flags, capsys):
+    from simlab.cli import main
+
+    assert main(["simulate", *flags, "--algorithm", "sgd", "--steps", "5",
+                 "--replicas", "2"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "module path" in error[0]
+
+
+def test_the_sweep_verb_runs_user_components_from_a_spec_file(tmp_path, capsys):
+    import json
+
+    from simlab.cli import main
+
+    spec = tmp_path / "grid.json"
+    spec.write_text(json.dumps({
+        "base": {"problem": "custom", "problem.function": QUADRATIC, "noise": "custom",
+                 "noise.function": "tests.byo_components:laplace", "algorithm": "gclip",
+                 "steps": 20, "replicas": 4, "schedule": "constant",
+                 "schedule.step_size": 0.05, "schedule.threshold": 1.0},
+        "axes": {"seed": [1, 2]}}))
+    store = str(tmp_path / "store")
+    assert main(["sweep", "--spec", str(spec), "--store", store, "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["computed"] == 2
+    assert main(["sweep", "--spec", str(spec), "--store", store, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["computed"] == 0

@@ -6,7 +6,7 @@ import numpy as np
 
 from simlab.algorithms import ALGORITHMS, make_algorithm
 from simlab.run.engine import simulate
-from simlab.errors import check_count, check_interval
+from simlab.errors import InputError, check_count, check_interval
 from simlab.noise import GEOMETRIES, LAWS, make_noise
 from simlab.problems import PROBLEMS
 from simlab.schedules import THEOREM4_PRINTED, constant, theorem4, theorem8
@@ -51,6 +51,10 @@ def run(args) -> dict:
 
     check_choice("problem", args.problem, PROBLEMS)
     check_choice("geometry", args.geometry, GEOMETRIES)
+    if "custom" in (args.problem, args.noise):  # simlab.custom: named by a module path
+        raise InputError("a custom problem or noise law is named by its module path: use a "
+                         "sweep spec (problem.function / noise.function = \"module:name\") "
+                         "or the Python API (simlab.custom)")
     algorithm = make_algorithm(args.algorithm)
     noise = make_noise(args.noise, tail_index=args.tail_index, alpha=args.alpha, scale=args.scale,
                        geometry=args.geometry, skew=args.skew)
