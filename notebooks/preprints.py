@@ -18,7 +18,8 @@
 #
 # Zhang et al. 2019, Koloskova et al. 2023 and Chezhegov et al. 2024 reach simlab as abstracts;
 # the experiments below (`simlab.experiments.adaptive`, the same code as `simlab adaptive`) test
-# their claims on the engine, and the claims registry records what the abstracts alone settle.
+# their claims on the engine through the result store, each ending in a finding, and the claims
+# registry records what the abstracts alone settle.
 # Set `SIMLAB_QUICK=0` for the publication budgets.
 
 # %%
@@ -32,8 +33,12 @@ MODE = "quick" if os.environ.get("SIMLAB_QUICK", "1") == "1" else "full"
 
 def show(name):
     result = adaptive.run_experiments(MODE, only=name)["experiments"][name]
-    print(name, "->", result.get("verdict"))
-    print("claim:", result.get("claim"))
+    finding = result["finding"]  # a simlab.finding.Finding as a dict: one of the five words
+    print(name, "->", finding["verdict"])
+    print("claim:", result["claim"])
+    print("evidence:", finding["evidence"])
+    if finding["correction"]:
+        print("correction:", finding["correction"])
     return result
 
 

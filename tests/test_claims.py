@@ -13,7 +13,16 @@ import pytest
 import sympy as sp
 
 from simlab import theory
-from simlab.claims import PAPERS, VERDICTS, Claim, Verdict, all_claims, checks, register
+from simlab.claims import (
+    NO_CORRECTION,
+    PAPERS,
+    VERDICTS,
+    Claim,
+    Verdict,
+    all_claims,
+    checks,
+    register,
+)
 from simlab.claims import zhang2020 as z
 from simlab.cli import main
 
@@ -36,6 +45,38 @@ def test_identity_numeric_fallback_and_wrong_exponent():
     assert checks.identity(lhs, ALPHA - 1, domain=ALPHA_RANGE).verdict == "holds"
     wrong = checks.identity(lhs, ALPHA - 2, domain=ALPHA_RANGE)
     assert wrong.verdict == "fails" and wrong.method == "numeric"
+
+
+def test_identity_that_cannot_decide_is_unverifiable():
+    # sympy leaves Max(alpha - 1, 0) - (alpha - 1) unsimplified; with no grid nothing decides
+    undecided = checks.identity(sp.Max(ALPHA - 1, 0), ALPHA - 1)
+    assert undecided.verdict == "unverifiable" and undecided.correction is None
+    assert checks.identity(x**2, x).verdict == "unverifiable"  # differs, but nothing proves it
+    # the same pairs decided on a grid: one holds, the other fails with a counterexample
+    assert checks.identity(sp.Max(ALPHA - 1, 0), ALPHA - 1, domain=ALPHA_RANGE).verdict == "holds"
+    assert checks.identity(x**2, x, domain={x: (2, 5)}).verdict == "fails"
+    # a constant difference needs no grid: it is decided
+    assert checks.identity(x + 1, x).verdict == "fails"
+
+
+def test_all_hold_does_not_hide_an_undecided_part():
+    good = checks.identity(sp.Integer(2) + 2, 4)
+    undecided = checks.identity(x**2, x)
+    assert checks.all_hold({"a": good, "b": undecided}).verdict == "unverifiable"
+    bad = checks.identity(sp.Integer(2) + 2, 5)
+    assert checks.all_hold({"a": bad, "b": undecided}).verdict == "fails"
+    convention = checks.compare_rate(-1, sp.Rational(-1, 2), what="w", convention="sqrt")
+    combined = checks.all_hold({"a": good, "c": convention})
+    assert combined.verdict == "holds-under-convention" and "sqrt" in combined.convention
+
+
+def test_a_fix_is_printed_only_when_its_check_verifies_it():
+    assert checks.verified_fix("use 32 sigma", True, "why") == "use 32 sigma"
+    refused = checks.verified_fix("use 32 sigma", False, "the chain still breaks")
+    assert refused.startswith(NO_CORRECTION) and "the chain still breaks" in refused
+    assert checks.none_derived("a reason") == NO_CORRECTION + "a reason"
+    # a failing finding always carries a correction, derived or "none derived: <why>"
+    assert Verdict("fails", "e", correction=checks.none_derived("r")).correction
 
 
 def test_inequality_and_wrong_constant():
@@ -217,6 +258,9 @@ def test_every_claim_has_a_computed_verdict(full_run):
         assert r["paper"] in PAPERS
         if r["verdict"] == "fails":
             assert r["correction"], r["id"]
+            assert "see evidence" not in r["correction"], r["id"]  # derived, or "none derived"
+        else:
+            assert r["correction"] is None, r["id"]
         if r["verdict"] == "holds-under-convention":
             assert r["convention"], r["id"]
     # every paper of this issue has claims
@@ -241,6 +285,57 @@ def test_verify_table_and_paper_filter(tmp_path, capsys):
     table = capsys.readouterr().out
     assert "zhang2019-arbitrarily-faster" in table and "zhang2020" not in table
     assert str(out) in table and out.exists()
+
+
+def test_partial_run_leaves_the_committed_errata_alone(tmp_path, monkeypatch, capsys):
+    # issue 18: `verify --paper` used to overwrite reports/errata.md with a one-paper errata
+    monkeypatch.chdir(tmp_path)
+    assert main(["verify", "--paper", "zhang2019"]) == 0
+    assert not (tmp_path / "reports" / "errata.md").exists()
+    assert "errata report not written" in capsys.readouterr().out
+    assert main(["verify", "--paper", "zhang2019", "--json"]) == 0
+    assert not (tmp_path / "reports").exists()
+    json.loads(capsys.readouterr().out)  # stdout stays pure JSON
+    # with --out, a partial run writes exactly there
+    assert main(["verify", "--paper", "zhang2019", "--out", "partial.md"]) == 0
+    assert (tmp_path / "partial.md").exists() and not (tmp_path / "reports").exists()
+
+
+def test_full_run_writes_the_default_errata():
+    from simlab.cli.verify import DEFAULT_ERRATA, errata_path
+
+    assert errata_path(None, None) == DEFAULT_ERRATA
+    assert errata_path("zhang2019", None) is None
+    assert errata_path("zhang2019", "x.md") == "x.md" and errata_path(None, "x.md") == "x.md"
+
+
+def test_a_check_that_raises_is_unverifiable_and_verify_goes_on(monkeypatch, capsys):
+    from simlab import claims
+
+    all_claims()  # import every section first, so the registry is complete
+
+    def broken():
+        raise ZeroDivisionError("deliberately broken check")
+
+    bad = Claim("zhang2019-raises", "zhang2019", "nowhere", "a check that raises", check=broken)
+    monkeypatch.setitem(claims._REGISTRY, bad.id, bad)
+    assert main(["verify", "--paper", "zhang2019", "--json"]) == 0
+    records = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert records[bad.id]["verdict"] == "unverifiable"
+    assert "ZeroDivisionError" in records[bad.id]["evidence"]
+    assert "deliberately broken check" in records[bad.id]["evidence"]
+    # the other claims of the paper still ran and kept their verdicts
+    assert records["zhang2019-arbitrarily-faster"]["verdict"] == "holds"
+    assert len(records) == len(all_claims("zhang2019"))
+    # a check that returns something other than a Finding is unverifiable too
+    odd = Claim("zhang2019-odd", "zhang2019", "nowhere", "returns a string", check=lambda: "yes")
+    assert odd.run()["verdict"] == "unverifiable"
+
+
+def test_claim_findings_name_their_subject():
+    some = all_claims("zhang2019")[0]
+    finding = some.finding()
+    assert isinstance(finding, Verdict) and (finding.subject, finding.ref) == (some.id, some.ref)
 
 
 def test_verify_unknown_paper_exits_2(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""Tests of the Zhiyi & Ziyin claims (simlab/claims/zhiyi_ziyin.py).
+"""Tests of the Zhiyi & Ziyin claims (simlab/claims/zhiyi_ziyin/, one module per section).
 
 Every checker is fed a deliberately wrong variant (changed exponent, changed constant, wrong
 convention, wrong mode) and must say "fails"; the printed or corrected formula must say "holds".
@@ -12,8 +12,10 @@ import pytest
 import scipy.stats
 import sympy as sp
 
-from simlab.claims import VERDICTS, all_claims
+from simlab.claims import NO_CORRECTION, VERDICTS, all_claims
 from simlab.claims import zhiyi_ziyin as zz
+from simlab.claims.zhiyi_ziyin import dependent_xu, exponential_averaging, preliminaries
+from simlab.claims.zhiyi_ziyin import theorem_corollaries, update_law
 
 m, k, g, x, z = zz.m, zz.k, zz.g, zz.x, zz.z
 
@@ -33,9 +35,11 @@ def test_every_claim_returns_a_computed_verdict(records):
         assert record["paper"] == "zhiyi-ziyin"
         assert record["verdict"] in VERDICTS, claim_id
         assert record["evidence"], claim_id
-        assert record["method"] in {"symbolic", "numeric", "monte-carlo"}, claim_id
+        assert record["method"] in {"symbolic", "numeric", "monte-carlo",
+                                    "symbolic+monte-carlo"}, claim_id
         if record["verdict"] == "fails":
             assert record["correction"], claim_id
+            assert "see evidence" not in record["correction"], claim_id
         if record["verdict"] == "holds-under-convention":
             assert record["convention"], claim_id
 
@@ -140,7 +144,7 @@ def test_check_mode_accepts_a_true_mode_and_rejects_a_wrong_one():
 def test_positive_polynomial_certificate():
     assert zz.positive_polynomial(m - 3, m, 5)
     assert not zz.positive_polynomial(m - 7, m, 5)
-    assert zz.positive_polynomial(-zz.sp.diff(zz.f_variance(), m), m, 5)
+    assert zz.positive_polynomial(-sp.diff(zz.f_variance(), m), m, 5)
 
 
 def test_geometric_sum_and_limit_helpers():
@@ -167,57 +171,82 @@ def test_ks_helper_separates_laws():
 
 
 def test_eq7_constant_variant(monkeypatch):
-    assert zz.check_eq7().verdict == "fails"
+    assert preliminaries.check_eq7().verdict == "fails"
     fixed = zz.f_density_constant() * z ** (-sp.S.Half) / (m - 1 + z) ** (m / 2)
-    monkeypatch.setattr(zz, "EQ7", fixed)
-    assert zz.check_eq7().verdict == "holds"
+    monkeypatch.setattr(preliminaries, "EQ7", fixed)
+    assert preliminaries.check_eq7().verdict == "holds"
 
 
 def test_eq7_variance_variant(monkeypatch):
-    monkeypatch.setattr(zz, "EQ7_VARIANCE", 2 * (m - 1) ** 2 * (m - 2) / ((m - 3) ** 2 * (m - 5)))
-    assert zz.check_eq7_variance().verdict == "holds"
-    monkeypatch.setattr(zz, "EQ7_VARIANCE", 2 * (m - 1) ** 2 * (m - 2) / ((m - 3) ** 2 * (m - 4)))
-    assert zz.check_eq7_variance().verdict == "fails"
+    monkeypatch.setattr(preliminaries, "EQ7_VARIANCE", 2 * (m - 1) ** 2 * (m - 2) / ((m - 3) ** 2 * (m - 5)))
+    assert preliminaries.check_eq7_variance().verdict == "holds"
+    monkeypatch.setattr(preliminaries, "EQ7_VARIANCE", 2 * (m - 1) ** 2 * (m - 2) / ((m - 3) ** 2 * (m - 4)))
+    assert preliminaries.check_eq7_variance().verdict == "fails"
 
 
 def test_eq8_off_by_one_variant(monkeypatch):
     corrected = zz.sigma**2 * (1 - zz.beta) ** 2 * (1 - zz.beta ** (2 * m)) / (1 - zz.beta**2)
-    monkeypatch.setattr(zz, "EQ8_VARIANCE", corrected)
-    assert zz.check_eq8_variance().verdict == "holds"
-    monkeypatch.setattr(zz, "EQ8_MEAN", zz.mu * (1 - zz.beta**m))
-    assert zz.check_eq8_mean().verdict == "holds"
+    monkeypatch.setattr(exponential_averaging, "EQ8_VARIANCE", corrected)
+    assert exponential_averaging.check_eq8_variance().verdict == "holds"
+    monkeypatch.setattr(exponential_averaging, "EQ8_MEAN", zz.mu * (1 - zz.beta**m))
+    assert exponential_averaging.check_eq8_mean().verdict == "holds"
 
 
 def test_eq10_corrected_exponent_holds(monkeypatch):
     b = zz.beta
     corrected = zz.sigma**2 * (1 - b) / (1 + b) * (1 + b**m) / (1 - b**m)
-    monkeypatch.setattr(zz, "EQ10", corrected)
-    assert zz.check_eq10().verdict == "holds"
+    monkeypatch.setattr(exponential_averaging, "EQ10", corrected)
+    assert exponential_averaging.check_eq10().verdict == "holds"
 
 
 def test_eq19_corrected_exponential_holds(monkeypatch):
     corrected = zz.EQ19.subs(sp.exp(-z / k), sp.exp(-z / (2 * k)))
-    monkeypatch.setattr(zz, "EQ19", corrected)
-    assert zz.check_eq19().verdict == "holds"
+    monkeypatch.setattr(dependent_xu, "EQ19", corrected)
+    assert dependent_xu.check_eq19().verdict == "holds"
+
+
+def test_eq19_fix_is_printed_only_if_it_repairs_the_formula(monkeypatch):
+    # the printed eq. 19 fails and its fix (e^(-z/(2k))) is verified by the same comparison;
+    # doubled, the fix no longer repairs it, so the correction says none was derived
+    assert "e^(-z/(2k))" in dependent_xu.check_eq19().correction
+    monkeypatch.setattr(dependent_xu, "EQ19", 2 * zz.EQ19)
+    wrong = dependent_xu.check_eq19()
+    assert wrong.verdict == "fails" and wrong.correction.startswith(NO_CORRECTION)
+    assert "did not pass its own check" in wrong.correction
+
+
+def test_ks_outcome_three_outcomes():
+    # p-values as given: both above KS_LEVEL hold, one names its convention, none fails
+    assert preliminaries.ks_outcome({"a": 0.5, "b": 0.2}, "e", "L").verdict == "holds"
+    one = preliminaries.ks_outcome({"a": 0.5, "b": 1e-9}, "e", "L", lambda n: f"only {n}")
+    assert one.verdict == "holds-under-convention" and one.convention == "only a"
+    none = preliminaries.ks_outcome({"a": 1e-9, "b": 1e-9}, "e", "L")
+    assert none.verdict == "fails" and none.correction.startswith(NO_CORRECTION)
+
+
+def test_mode_correction_is_verified():
+    # d/dk log f_K < 0 on (0, 1) for m >= 3 is checked on a grid before it is printed
+    text = dependent_xu._no_interior_mode_text("k", "1")
+    assert text.startswith("no interior mode") and "m >= 3" in text
 
 
 def test_eq26_changed_constant_fails(monkeypatch):
-    assert zz.check_eq26().verdict == "holds-under-convention"
-    monkeypatch.setattr(zz, "EQ26", g ** (-sp.S.Half) / (2 * sp.sqrt(2)) * sp.Rational(11, 10))
-    assert zz.check_eq26().verdict == "fails"
+    assert dependent_xu.check_eq26().verdict == "holds-under-convention"
+    monkeypatch.setattr(dependent_xu, "EQ26", g ** (-sp.S.Half) / (2 * sp.sqrt(2)) * sp.Rational(11, 10))
+    assert dependent_xu.check_eq26().verdict == "fails"
 
 
 def test_eq33_both_conventions(monkeypatch):
-    monkeypatch.setattr(zz, "EQ33", 1 / (2 * sp.sqrt(3)))
-    verdict = zz.check_eq33()
+    monkeypatch.setattr(update_law, "EQ33", 1 / (2 * sp.sqrt(3)))
+    verdict = update_law.check_eq33()
     assert verdict.verdict == "holds-under-convention" and verdict.convention == "c = m (eq. 14)"
-    monkeypatch.setattr(zz, "EQ33", sp.Rational(1, 3))
-    assert zz.check_eq33().verdict == "fails"
+    monkeypatch.setattr(update_law, "EQ33", sp.Rational(1, 3))
+    assert update_law.check_eq33().verdict == "fails"
 
 
 def test_corollary2_changed_constant_fails(monkeypatch):
-    monkeypatch.setattr(zz, "COR2", zz.COR2.subs(sp.pi, 3))
-    assert zz.check_corollary2().verdict == "fails"
+    monkeypatch.setattr(theorem_corollaries, "COR2", zz.COR2.subs(sp.pi, 3))
+    assert theorem_corollaries.check_corollary2().verdict == "fails"
 
 
 def test_index_shift_correction_finds_the_shift_or_none():

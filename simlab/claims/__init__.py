@@ -2,11 +2,13 @@
 
 A :class:`Claim` is a statement from a paper (its key, its reference as printed, its text as
 printed, the sympy expressions it is made of) plus a ``check``: a function that computes and
-returns a :class:`Verdict`. Verdicts are never typed in: the check computes the value the paper
-states and the value it derives, side by side (``printed`` and ``computed``), and decides.
+returns a :class:`simlab.finding.Finding` (``Verdict`` is the same class, the name the claims
+have always used). Verdicts are never typed in: the check computes the value the paper states and
+the value it derives, side by side (``printed`` and ``computed``), and decides with the five words
+of :mod:`simlab.finding`. A check that raises is ``unverifiable``, with the error in its evidence.
 
-Modules: one per paper (``zhang2020``, ``zhiyi_ziyin``, ``abstracts``); each registers its claims
-with :func:`register` when imported. :func:`all_claims` imports them all.
+Modules: one per paper section (:data:`MODULES`), each registering its claims with the one
+decorator :func:`claim` when imported; :func:`all_claims` imports them all.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-VerdictName = Literal["holds", "fails", "holds-under-convention", "unverifiable"]
-VERDICTS: tuple[str, ...] = ("holds", "fails", "holds-under-convention", "unverifiable")
+from simlab.finding import NO_CORRECTION, VERDICTS, Finding, VerdictName
+
+#: the claims' name for :class:`simlab.finding.Finding` (one verdict type for all of simlab)
+Verdict = Finding
+
 PAPERS: dict[str, str] = {
     "zhang2020": "Zhang et al. 2020, Why are Adaptive Methods Good for Attention Models?",
     "zhiyi-ziyin": "Zhiyi & Ziyin, On the Distributional Properties of Adaptive Gradients",
@@ -25,35 +30,20 @@ PAPERS: dict[str, str] = {
     "koloskova2023": "Koloskova et al. 2023, Revisiting Gradient Clipping",
     "chezhegov2024": "Chezhegov et al. 2024, Clipping Improves Adam-Norm and AdaGrad-Norm",
 }
-#: modules that register claims, imported by :func:`all_claims`
-MODULES = ("simlab.claims.zhang2020", "simlab.claims.zhiyi_ziyin", "simlab.claims.abstracts")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The computed outcome of one check.
-
-    ``method`` says how it was decided: "symbolic" (sympy), "numeric" (mpmath or scipy on a
-    stated grid; ``evidence`` names the grid and precision) or "monte-carlo" (seed and sample size
-    in ``evidence``). ``correction`` is required for "fails", ``convention`` for
-    "holds-under-convention".
-    """
-
-    verdict: VerdictName
-    evidence: str
-    method: str = "symbolic"
-    printed: Any = None
-    computed: Any = None
-    correction: str | None = None
-    convention: str | None = None
-
-    def __post_init__(self):
-        if self.verdict not in VERDICTS:
-            raise ValueError(f"unknown verdict {self.verdict!r}")
-        if self.verdict == "fails" and not self.correction:
-            raise ValueError("a failing claim needs a derived correction")
-        if self.verdict == "holds-under-convention" and not self.convention:
-            raise ValueError("'holds-under-convention' needs the convention it holds under")
+#: modules that register claims, one per paper section, imported in this order by
+#: :func:`all_claims` (the order of ``simlab verify``'s table and of the errata report)
+MODULES = (
+    "simlab.claims.zhang2020.upper_bounds",
+    "simlab.claims.zhang2020.coordinate_clipping",
+    "simlab.claims.zhang2020.lower_bounds",
+    "simlab.claims.zhang2020.discussion",
+    "simlab.claims.zhiyi_ziyin.preliminaries",
+    "simlab.claims.zhiyi_ziyin.exponential_averaging",
+    "simlab.claims.zhiyi_ziyin.dependent_xu",
+    "simlab.claims.zhiyi_ziyin.update_law",
+    "simlab.claims.zhiyi_ziyin.theorem_corollaries",
+    "simlab.claims.abstracts",
+)
 
 
 @dataclass(frozen=True)
@@ -62,13 +52,27 @@ class Claim:
     paper: str
     ref: str
     statement: str
-    check: Callable[[], Verdict] = field(repr=False)
+    check: Callable[[], Finding] = field(repr=False)
     expressions: dict[str, Any] = field(default_factory=dict, repr=False)
     reconstructed: bool = False  # the formula was lost in the extracted text and rebuilt
 
+    def finding(self) -> Finding:
+        """Run the check; a check that raises (or returns something other than a Finding) is
+        ``unverifiable``, its error in the evidence. ``subject`` is the claim id, ``ref`` its
+        reference as printed."""
+        try:
+            verdict = self.check()
+            if not isinstance(verdict, Finding):
+                raise TypeError(f"the check returned {type(verdict).__name__}, not a Finding")
+        except Exception as error:  # noqa: BLE001 - any failure of a check is reported, not fatal
+            verdict = Finding("unverifiable", f"the check raised {type(error).__name__}: {error}",
+                              method="none")
+        return verdict.about(self.id, self.ref)
+
     def run(self) -> dict:
-        """Run the check; the record the CLI prints and the errata report uses."""
-        verdict = self.check()
+        """The record the CLI prints and the errata report uses (the Finding's fields plus the
+        claim's id, paper, statement and expressions)."""
+        verdict = self.finding()
         return {
             "id": self.id,
             "paper": self.paper,
@@ -98,13 +102,25 @@ def register(claim: Claim) -> Claim:
     return claim
 
 
+def claim(paper: str, id: str, ref: str, statement: str, expressions: dict | None = None, *,
+          reconstructed: bool = False, **named):
+    """Decorator: register the decorated zero-argument check as claim ``id`` of ``paper``.
+
+    ``expressions`` (a dict, for names that are not identifiers) and ``named`` are the sympy
+    expressions the statement is made of, shown in the JSON record."""
+
+    def wrap(check: Callable[[], Finding]) -> Callable[[], Finding]:
+        register(Claim(id=id, paper=paper, ref=ref, statement=statement, check=check,
+                       expressions={**(expressions or {}), **named},
+                       reconstructed=reconstructed))
+        return check
+
+    return wrap
+
+
 def all_claims(paper: str | None = None) -> list[Claim]:
     for module in MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:  # a paper module not written yet
-            if error.name != module:
-                raise
+        importlib.import_module(module)
     claims = list(_REGISTRY.values())
     return [c for c in claims if paper is None or c.paper == paper]
 
@@ -119,3 +135,7 @@ def verify(paper: str | None = None) -> list[dict]:
     claims = all_claims(paper)
     return [claim.run() for claim in progress(claims, total=len(claims), desc="claims",
                                               unit="claim")]
+
+
+__all__ = ["MODULES", "NO_CORRECTION", "PAPERS", "VERDICTS", "Claim", "Finding", "Verdict",
+           "VerdictName", "all_claims", "claim", "register", "verify"]

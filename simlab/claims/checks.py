@@ -3,7 +3,9 @@
 Every checker tries sympy first. Where sympy cannot decide, it falls back to high-precision
 numerics (mpmath, 30 significant digits) over a grid it states in the evidence, so a reader can
 re-run exactly what decided the verdict. A failing check always carries a correction computed
-here (the simplified true value, the best constant over the grid, ...) or by the caller.
+here (the simplified true value, the best constant over the grid, ...) or by the caller, or
+says "none derived: <why>". A check that cannot decide (sympy cannot simplify and no numeric
+grid is given) returns "unverifiable", never "fails".
 
 Checkers (all return :class:`simlab.claims.Verdict`):
 
@@ -15,6 +17,8 @@ Checkers (all return :class:`simlab.claims.Verdict`):
 - :func:`sum_bound` -- ``sum_{k=1}^K term(k) <= bound(K)``;
 - :func:`normalises` -- a density integrates to one over its support;
 - :func:`all_hold` -- combine named sub-checks (holds only if all hold);
+- :func:`none_derived`, :func:`verified_fix` -- the correction of a failing check: derived and
+  verified, or "none derived: <why>".
 - :func:`compare_rate` -- a printed rate exponent vs the computed one (or its half).
 """
 
@@ -26,7 +30,7 @@ from collections.abc import Mapping, Sequence
 import mpmath
 import sympy as sp
 
-from simlab.claims import Verdict
+from simlab.claims import NO_CORRECTION, Verdict
 from simlab.theory.exponents import exponent_of
 
 #: working precision of the numeric fallbacks (decimal digits)
@@ -109,14 +113,14 @@ def identity(
             computed=computed,
             correction=fix,
         )
-    if symbolic_only or domain is None:
+    if symbolic_only or domain is None:  # simplify's non-zero answer proves nothing
         return Verdict(
-            "fails",
-            f"sympy: ({lhs}) - ({rhs}) simplifies to {difference}, not 0",
+            "unverifiable",
+            f"sympy: ({lhs}) - ({rhs}) simplifies to {difference}, not to 0, and no numeric "
+            "grid was given to decide",
             "symbolic",
             printed=rhs,
             computed=computed,
-            correction=fix,
         )
     missing = free - set(domain)
     if missing:
@@ -205,7 +209,8 @@ def inequality(
         fix = (
             f"{lhs} <= C*({rhs}) with C = max lhs/rhs = {mpmath.nstr(ratio, 8)} over the grid"
             if ratio is not None
-            else f"{lhs} <= {rhs} is false; see the counterexample"
+            else none_derived("the right side is not positive anywhere on the grid, so no "
+                              "constant multiple of it bounds the left side")
         )
     return Verdict(
         "fails",
@@ -358,7 +363,9 @@ def sum_bound(
         fix = (
             f"sum_(k=1)^K {term} <= {integral} (the integral, by sympy)"
             if monotone.verdict == "holds"
-            else f"the partial sums exceed {bound} (K = {worst[1]}, {worst[2]})"
+            else none_derived(f"the partial sums exceed {bound} (K = {worst[1]}, {worst[2]}) "
+                              "and the term is not nondecreasing, so the integral comparison "
+                              "gives no bound to offer instead")
         )
         return Verdict(
             "fails", evidence, "numeric", printed=bound, computed=integral, correction=fix
@@ -397,16 +404,40 @@ def normalises(
 
 
 def all_hold(parts: dict[str, Verdict], correction: str | None = None) -> Verdict:
-    """Combine several sub-checks: holds if all hold, else fails with the failing parts."""
+    """Combine several sub-checks: fails if one fails (with the failing parts' corrections, or
+    ``correction``); else unverifiable (inconclusive) if one is; else holds-under-convention if
+    one is (naming the conventions); else holds."""
     evidence = "; ".join(
         f"[{name}: {v.verdict}, {v.method}] {v.evidence}" for name, v in parts.items()
     )
     methods = {v.method for v in parts.values()}
     method = "symbolic" if methods == {"symbolic"} else "+".join(sorted(methods))
+    verdicts = {v.verdict for v in parts.values()}
     failing = [f"{name}: {v.correction}" for name, v in parts.items() if v.verdict == "fails"]
-    if not failing:
-        return Verdict("holds", evidence, method)
-    return Verdict("fails", evidence, method, correction=correction or "; ".join(failing))
+    if failing:
+        return Verdict("fails", evidence, method, correction=correction or "; ".join(failing))
+    for undecided in ("unverifiable", "inconclusive"):
+        if undecided in verdicts:
+            return Verdict(undecided, evidence, method)
+    conventions = [f"{name}: {v.convention}" for name, v in parts.items()
+                   if v.verdict == "holds-under-convention"]
+    if conventions:
+        return Verdict("holds-under-convention", evidence, method,
+                       convention="; ".join(conventions))
+    return Verdict("holds", evidence, method)
+
+
+def none_derived(why: str) -> str:
+    """The correction of a failing finding whose check derived none: it says why
+    (:data:`simlab.finding.NO_CORRECTION`)."""
+    return f"{NO_CORRECTION}{why}"
+
+
+def verified_fix(fix: str, verified: bool, why_not: str) -> str:
+    """A correction proposed by a check, printed only if the check verified it; otherwise
+    "none derived" with the reason (``why_not``)."""
+    return fix if verified else none_derived(f"{why_not} (the proposed fix '{fix}' did not "
+                                             "pass its own check)")
 
 
 def compare_rate(computed, printed, *, what: str, convention: str) -> Verdict:

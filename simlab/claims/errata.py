@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from simlab.claims import PAPERS
+from simlab.finding import VERDICTS
 
 
 def render_errata(records: list[dict]) -> str:
@@ -19,13 +20,11 @@ def render_errata(records: list[dict]) -> str:
                 "not edit by hand. A statement marked *reconstructed* was lost in the extracted "
                 "text and rebuilt from the published paper.")
     lines = ["# Errata", "", preamble, "", "## Verdicts", "",
-             "| paper | holds | fails | holds-under-convention | unverifiable |",
-             "|---|---|---|---|---|"]
+             "| paper | " + " | ".join(VERDICTS) + " |", "|---" * (len(VERDICTS) + 1) + "|"]
     papers = sorted({r["paper"] for r in records})
     for paper in papers:
         counts = Counter(r["verdict"] for r in records if r["paper"] == paper)
-        lines.append(f"| {paper} | {counts['holds']} | {counts['fails']} | "
-                     f"{counts['holds-under-convention']} | {counts['unverifiable']} |")
+        lines.append(f"| {paper} | " + " | ".join(str(counts[v]) for v in VERDICTS) + " |")
     failing = [r for r in records if r["verdict"] == "fails"]
     lines += ["", f"## Failing claims ({len(failing)})", ""]
     if not failing:

@@ -32,10 +32,11 @@ VERBS: dict[str, tuple[str, str]] = {
     "adam-update": ("simlab.cli.adam_update", "Adam update law vs Zhiyi & Ziyin Thm 1"),
     "verify": ("simlab.cli.verify", "check the papers' claims and write the errata report"),
     "rates": ("simlab.cli.rates", "convergence-rate slopes: measured (bootstrap CI) vs predicted by the theorems"),
+    "bounds": ("simlab.cli.bounds", "each upper bound with its constants against the runs (Theorems 2, 4, 8, Corollary 7) and its tightness"),
     "lowerbounds": ("simlab.cli.lowerbounds", "validate the Theorem 5 and 6 lower-bound instances"),
     "noise": ("simlab.cli.noise", "heavy-tail diagnostics: tail-index estimators, model noise"),
     "sweep": ("simlab.cli.sweep", "run a grid of engine cells (local or Dask), resumable through the result store"),
-    "cache": ("simlab.cli.cache", "list or clear the sweep result store"),
+    "cache": ("simlab.cli.cache", "list, clear or export the sweep result store"),
     "adaptive": ("simlab.cli.adaptive", "adaptive methods: high-probability, clipping bias, (L0,L1), ACClip"),
 }
 

@@ -1,5 +1,7 @@
 """``simlab adaptive``: the adaptive-method experiments of the three clipping preprints and of
-ACClip (:mod:`simlab.experiments.adaptive`); a table per experiment or JSON."""
+ACClip (:mod:`simlab.experiments.adaptive`); a table per experiment or JSON. Each experiment's
+``verdict`` is one of the five words of :mod:`simlab.finding`; its ``finding`` and ``checks``
+carry the evidence and any correction."""
 
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ COLUMNS = {
     "high-probability": ["method", "delta", "quantile", "quantile_low", "quantile_high",
                          "iterations", "exponent", "local_exponent", "shape", "expected"],
     "clipping-bias": ["sigma", "threshold", "step_size", "floor", "floor_stderr", "floor_exact",
-                      "mean_abs_grad", "agrees", "bound", "worst_ratio", "deterministic_grad",
+                      "mean_abs_grad", "verdict", "bound", "worst_ratio", "deterministic_grad",
                       "iterations_1e-4", "iterations_1e-8"],
     "l0l1-smoothness": ["problem", "method", "distance", "iterations", "upper_bound",
                         "smoothness_correlation", "bound_violations"],
@@ -60,13 +62,13 @@ def render(result: dict) -> str:
         lines += ["", f"== {name}: {out['source']}", f"claim: {out['claim']}",
                   f"tolerance: {out['tolerance']}"]
         lines += _table(out["rows"], COLUMNS[name])
-        for check, ok in out.get("checks", {}).items():
-            lines.append(f"  [{'ok' if ok else 'FAIL'}] {check}")
-        for comparison in out.get("comparisons", []):
-            lines.append(f"  paper: {comparison['paper']}; observed: {comparison['observed']} "
-                         f"(log10 ratio {comparison['log10_median_ratio']:.3f}, 95% CI "
-                         f"[{comparison['ci_low']:.3f}, {comparison['ci_high']:.3f}])")
+        for check, finding in out.get("checks", {}).items():
+            lines.append(f"  [{finding['verdict']}] {check}: {finding['evidence']}")
+            if finding.get("correction"):
+                lines.append(f"      correction: {finding['correction']}")
         lines.append(f"verdict: {out['verdict']}")
+        if out.get("finding", {}).get("correction"):
+            lines.append(f"correction: {out['finding']['correction']}")
         if "figure" in out:
             lines.append(f"figure: {out['figure']}")
     return "\n".join(lines)

@@ -1,4 +1,6 @@
-"""``simlab cache list`` / ``simlab cache clear``: what the result store holds; empty it.
+"""``simlab cache list`` / ``clear`` / ``export``: what the result store holds; empty it; write it
+out as netCDF or parquet (:mod:`simlab.run.export`: one netCDF group per cell, or one parquet
+row per cell x replica x checkpoint).
 
 ``list`` verifies every entry's checksum (status ``ok``, ``corrupt``, ``incomplete`` for data
 without its sidecar, ``stale`` for an intact entry of another simlab version) and counts the
@@ -7,21 +9,34 @@ temporary files left by killed writes. ``clear`` deletes the store's files and n
 
 from __future__ import annotations
 
+from simlab.errors import InputError
+from simlab.run.export import FORMATS, export
 from simlab.sweep import Store
 
-HELP = "list or clear the sweep result store"
+HELP = "list, clear or export the sweep result store"
 
-ACTIONS = ("list", "clear")
+ACTIONS = ("list", "clear", "export")
 
 
 def configure(parser):
-    parser.add_argument("action", choices=ACTIONS, help="list | clear")
+    parser.add_argument("action", choices=ACTIONS, help="list | clear | export")
+    parser.add_argument("path", nargs="?", default=None, metavar="PATH",
+                        help="export: the file to write")
+    parser.add_argument("--format", choices=FORMATS, default=None,
+                        help="export: netcdf (one group per cell) or parquet (one row per "
+                             "cell x replica x checkpoint)")
     parser.add_argument("--store", default=None, metavar="DIR",
                         help="result store directory (default $SIMLAB_CACHE or .simlab-cache)")
 
 
 def run(args) -> dict:
     store = Store(args.store)
+    if args.action == "export":
+        if args.path is None or args.format is None:
+            raise InputError("cache export needs --format netcdf|parquet and a PATH")
+        return export(store, args.path, args.format)
+    if args.path is not None or args.format is not None:
+        raise InputError(f"cache {args.action} takes no PATH or --format")
     if args.action == "clear":
         return {"action": "clear", **store.clear()}
     entries = store.list()
@@ -34,6 +49,12 @@ _COLUMNS = ("problem", "noise", "algorithm", "dim", "alpha", "steps", "replicas"
 
 
 def render(result: dict) -> str:
+    if result["action"] == "export":
+        skipped = len(result["skipped"]) + sum(result["not_exported"].values())
+        rows = f", {result['rows']} rows" if result["rows"] is not None else ""
+        return (f"exported {result['cells']} cells{rows} from {result['store']} to "
+                f"{result['path']} ({result['format']})"
+                + (f"; {skipped} not exported" if skipped else ""))
     if result["action"] == "clear":
         return (f"removed {result['files_removed']} files ({result['bytes_removed']} bytes) "
                 f"from {result['store']}")

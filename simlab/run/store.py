@@ -166,8 +166,6 @@ class Store:
         return self.status(cell) == "ok"
 
     def _load(self, cell):
-        from simlab.run.result import Result
-
         data_path, meta_path = self._paths(cell.key)
         if not meta_path.exists():
             return ("corrupt" if data_path.exists() else "missing"), None
@@ -178,17 +176,25 @@ class Store:
                     or meta.get("kind", "engine") != cell.kind
                     or _checksum(payload, meta) != meta.get("sha256")):
                 return "corrupt", None
-            with np.load(io.BytesIO(payload), allow_pickle=False) as archive:
-                arrays = {name: archive[name] for name in archive.files}
-            if cell.kind != "engine":
-                return "ok", {name: arrays[f"task/{name}"] for name in meta["arrays"]}
-            metrics = {name: arrays[f"metric/{name}"] for name in meta["metrics"]}
-            result = Result(meta["params"], arrays["checkpoints"], metrics,
-                            arrays["diverged_step"], quantiles=tuple(meta["quantiles"]),
-                            final_iterates=arrays.get("final_iterates"))
+            result = _decode(meta, payload)
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
             return "corrupt", None
         return "ok", result
+
+    def read(self, key: str):
+        """``(sidecar, result)`` of the cell stored under ``key`` (a Result, or a task's
+        ``{name: array}``), or ``None`` unless its checksum matches and this simlab version
+        wrote it (status ``ok`` of :meth:`list`): what ``simlab cache export`` exports."""
+        data_path, meta_path = self._paths(key)
+        try:
+            meta = json.loads(meta_path.read_text())
+            payload = data_path.read_bytes()
+            if (meta.get("key") != key or meta.get("simlab") != _version()
+                    or _checksum(payload, meta) != meta.get("sha256")):
+                return None
+            return meta, _decode(meta, payload)
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+            return None
 
     def list(self) -> list[dict]:
         """One entry per cell file pair: key, status (``ok``; ``corrupt``; ``incomplete``: data
@@ -255,6 +261,19 @@ class Store:
         return {"store": str(self.root), "files_removed": removed, "bytes_removed": size}
 
 
+
+
+def _decode(meta: dict, payload: bytes):
+    """The result a checked sidecar and its arrays hold."""
+    from simlab.run.result import Result
+
+    with np.load(io.BytesIO(payload), allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    if meta.get("kind", "engine") != "engine":
+        return {name: arrays[f"task/{name}"] for name in meta["arrays"]}
+    metrics = {name: arrays[f"metric/{name}"] for name in meta["metrics"]}
+    return Result(meta["params"], arrays["checkpoints"], metrics, arrays["diverged_step"],
+                  quantiles=tuple(meta["quantiles"]), final_iterates=arrays.get("final_iterates"))
 
 
 def _checksum(payload: bytes, meta: dict) -> str:
