@@ -197,23 +197,33 @@ except simlab.errors.InputError as error:
 
 # %% [markdown]
 # ## Stepping an update rule on your own gradient sequence
-# The clipping operators are exact where common libraries are not: `min{1, tau/||g||} g` with
-# an infinite entry gives the direction of the infinite entries (torch gives NaN), and g = 0
-# with tau = 0 gives 0 (optax gives NaN). Below, clipped SGD steps on a gradient sequence of
-# your own: a heavy-tailed stream of noisy gradients of a quadratic.
-#
-# NOTE: this cell uses `simlab.algorithms.clip_global`; switch it to the public update-rule API
-# (`simlab.updates`, optax-style `init`/`update`) when that lands.
+# The public update rules (`simlab.updates`, optax-style `init`/`update` pairs) step on any
+# gradient sequence. The clipping operator is exact where common libraries are not:
+# `min{1, tau/||g||} g` with an infinite entry gives the limit of the rule (torch gives NaN),
+# and g = 0 with tau = 0 stays 0 (optax gives NaN).
 
 # %%
-from simlab.algorithms import clip_global
+from simlab import updates as U
 
-print("clip([inf, 1], 1)   =", clip_global(np.array([np.inf, 1.0]), 1.0))
-print("clip([0, 0], tau=0) =", clip_global(np.zeros(2), 0.0))
+sequence = [np.array([np.inf, 1.0]), np.zeros(2), np.array([3.0, 4.0])]
+steps, _, _ = U.step_sequence(U.clip_by_global_norm(1.0), sequence)
+print("clip_by_global_norm(1) on", [g.tolist() for g in sequence], "->", steps.tolist())
+print("clip_by_global_norm(0) on [0, 0] ->",
+      U.step_sequence(U.clip_by_global_norm(0.0), [np.zeros(2)])[0].tolist())
 
+# %% [markdown]
+# Clipped Adam (`chain(clip_by_global_norm, adam)`) on your problem, with your sampler fed by
+# NumPy's uniforms (in (0, 1]: `1 - random()`), in a loop of your own.
+
+# %%
+tx = U.chain(U.clip_by_global_norm(1.0), U.adam(0.05))
 rng = np.random.default_rng(0)
-x = np.full(3, 5.0)
-for k in range(1, 201):
-    g = x + rng.standard_t(df=1.5, size=3)  # the gradient of ||x||^2/2 plus heavy-tailed noise
-    x = x - 0.1 * clip_global(g, 1.0)
-print("after 200 clipped steps, ||x|| =", float(np.linalg.norm(x)))
+x = np.zeros(problem.dim)
+state = tx.init(x)
+gradient, noise_vector = np.empty(problem.dim), np.empty(problem.dim)
+for k in range(STEPS):
+    my_components.gradient(x, gradient)
+    my_components.sample(1.0 - rng.random(2 * problem.dim), x, noise_vector)
+    step, state = tx.update(gradient + 0.5 * noise_vector, state, x)
+    x = U.apply_updates(x, step)
+print(f"clipped Adam after {STEPS} steps: f(x) - f* = {problem.f(x) - problem.f_star:.3e}")
