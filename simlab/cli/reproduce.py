@@ -43,10 +43,10 @@ STAGES: list[tuple[str, list[str], list[str], str]] = [
     ("rates", ["--quick"], ["--full"], "Convergence-rate slopes: measured against predicted"),
     ("bounds", ["--quick"], ["--full"],
      "Upper bounds with their constants against the runs (Theorems 2, 4, 8, Corollary 7)"),
-    ("lowerbounds", ["--quick"], [], "Lower-bound instances (Theorems 5 and 6)"),
+    ("lowerbounds", ["--quick"], ["--full"], "Lower-bound instances (Theorems 5 and 6)"),
     ("adam-update", [], ["--samples", "200000"], "The law of the Adam update"),
     ("adaptive", ["--quick"], ["--full"], "Adaptive methods and the three preprints"),
-    ("noise", ["--quick"], [], "Heavy-tail diagnostics"),
+    ("noise", ["--quick"], ["--full"], "Heavy-tail diagnostics"),
 ]
 
 
