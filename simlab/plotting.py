@@ -48,15 +48,16 @@ def new_figure(ncols: int = 1, nrows: int = 1, **kwargs):
         )
 
 
-def save(fig, name: str, caption: str | None = None) -> Path:
+def save(fig, name: str, caption: str | None = None, *, rect=None) -> Path:
     """Save ``fig`` as ``figures_dir()/name.png`` and close it; returns the path. A one-line
     ``caption`` is stored beside it (``name.txt``) for the report's list of figures. A legend
-    that covers data is moved first (:func:`fix_legends`)."""
+    that covers data is moved first (:func:`fix_legends`). ``rect`` (left, bottom, right, top in
+    figure fractions) keeps room outside the axes, e.g. for a figure-wide legend."""
     path = figures_dir() / f"{name}.png"
     with plt.rc_context(STYLE):
-        fig.tight_layout()
+        fig.tight_layout(**({} if rect is None else {"rect": rect}))
         if fix_legends(fig):
-            fig.tight_layout()
+            fig.tight_layout(**({} if rect is None else {"rect": rect}))
         fig.savefig(path)
     plt.close(fig)
     if caption:
