@@ -42,8 +42,8 @@ STAGE_FIGURES = {"rates": ("rates",), "bounds": ("bounds",), "lowerbounds": ("lo
                  "noise": ("fig1_", "tail_index", "noise_")}
 #: fields that tell rows apart, shown first when rows share a subject
 DESCRIPTIVE = ("version", "instance", "x0", "start", "family", "schedule", "algorithm", "noise",
-               "alpha", "dim", "d", "K", "steps", "m", "sigma", "threshold", "step_size", "statistic",
-               "quantity", "experiment", "law", "estimator", "input", "n")
+               "alpha", "dim", "d", "K", "steps", "m", "sigma", "threshold", "step_size",
+               "statistic", "quantity", "experiment", "law", "estimator", "input", "n")
 #: fields that are outcomes or prose, never what distinguishes a row
 OUTCOMES = {"verdict", "evidence", "correction", "convention", "computed", "printed", "detail",
             "why", "subject", "ref", "id", "property", "statement", "claim", "method", "paper",
