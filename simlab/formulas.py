@@ -64,17 +64,24 @@ def _prune(expr):
     return expr.func(*kept) if kept else expr
 
 
+def _nesting(expr) -> int:
+    """How deep Max and Min nest in ``expr`` (0 without any)."""
+    inner = max((_nesting(arg) for arg in expr.args), default=0)
+    return inner + isinstance(expr, (sp.Max, sp.Min))
+
+
 def simplest(expr):
-    """The shortest (by sympy's count_ops) of the expression, its simplification, factored and
-    expanded forms, after flattening nested extrema (:func:`_lift`, :func:`_prune`)."""
-    expr = _prune(_lift(expr))
-    candidates = [expr]
+    """The least nested in Max/Min, then shortest (by sympy's count_ops), of the expression,
+    its flattened form (:func:`_lift`, :func:`_prune`), and the simplified, factored and expanded
+    forms of that."""
+    flat = _prune(_lift(expr))
+    candidates = [expr, flat]
     for transform in (sp.simplify, sp.factor, sp.expand):
         try:
-            candidates.append(transform(expr))
+            candidates.append(transform(flat))
         except Exception:  # noqa: BLE001 - a form sympy cannot produce is skipped
             pass
-    return min(candidates, key=sp.count_ops)
+    return min(candidates, key=lambda e: (_nesting(e), sp.count_ops(e)))
 
 
 def readable(text) -> str:

@@ -409,10 +409,11 @@ def render_report(mode: str, summary: dict, records: list[dict], figures, out: P
         "stage: [results.json](results.json).", "",
     ]
     lines += summary_lines(records, out)
-    lines += ["", "## Stages", "", "| stage | status | seconds | cells computed | cells reused |",
-              "|---|---|---|---|---|"]
-    lines += [f"| [{r['verb']}](#{anchor(r['verb'])}) | {r['status']} | {r['seconds']} | "
-              f"{r['cells_computed']} | {r['cells_cached']} |" for r in records]
+    lines += ["", "## Stages", "",
+              "| stage | status | seconds | cells computed | cells reused | section |",
+              "|---|---|---|---|---|---|"]
+    lines += [f"| {r['verb']} | {r['status']} | {r['seconds']} | {r['cells_computed']} | "
+              f"{r['cells_cached']} | [{r['title']}](#{anchor(r['verb'])}) |" for r in records]
     placed: set[Path] = set()
     for number, record in enumerate(records, start=1):
         mine = [p for p in _stage_figures(record, figures) if p not in placed]
@@ -434,6 +435,62 @@ def write_report(mode: str, summary: dict, records: list[dict], figures, out) ->
     path = out / "REPORT.md"
     path.write_text(render_report(mode, summary, records, figures, out))
     return path
+
+
+def summary_table(text: str) -> dict[str, dict[str, int]]:
+    """The verdict counts as REPORT.md's summary table states them: ``row name -> {word: n}``
+    (the row names as printed, the last row ``**all**``)."""
+    lines = text.split("## Summary", 1)[1].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| paper |"))
+    header = [cell.strip() for cell in lines[start].strip("|").split("|")]
+    table = {}
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        table[cells[0]] = {word: int(n) for word, n in zip(header[1:], cells[1:], strict=True)}
+    return table
+
+
+def check_summary(text: str, records: list[dict]) -> list[str]:
+    """Where REPORT.md's summary table disagrees with the counts computed from ``records``
+    (:func:`verdict_counts`): one line per wrong cell; empty when every count is right."""
+    counts = verdict_counts(records)
+    table = summary_table(text)
+    expected = {}
+    for paper, row in counts.items():
+        name = _paper_name(paper) + (" (abstract)" if paper in ABSTRACTS else "")
+        expected[name] = dict(row) | {"all": sum(row.values())}
+    total = sum(counts.values(), Counter())
+    expected["**all**"] = dict(total) | {"all": sum(total.values())}
+    wrong = [f"row {name!r} missing" for name in expected if name not in table]
+    wrong += [f"row {name!r} is not a paper with findings" for name in table
+              if name not in expected]
+    for name, row in table.items():
+        for word, n in row.items():
+            if name in expected and expected[name].get(word, 0) != n:
+                wrong.append(f"{name}: {word} is {n}, computed {expected[name].get(word, 0)}")
+    return wrong
+
+
+def broken_links(out) -> list[str]:
+    """Every link of the Markdown files in ``out`` that leads nowhere: a file that does not
+    exist (relative to ``out``), or an anchor (``#name``) with no ``<a id="name">`` in its
+    target file."""
+    out = Path(out)
+    broken = []
+    for page in sorted(out.glob("*.md")):
+        text = page.read_text()
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if "://" in target:
+                continue
+            name, _, fragment = target.partition("#")
+            file = out / name if name else page
+            if not file.exists():
+                broken.append(f"{page.name}: {target} (no file)")
+            elif fragment and f'<a id="{fragment}"></a>' not in file.read_text():
+                broken.append(f"{page.name}: {target} (no anchor)")
+    return broken
 
 
 #: captions of figures whose module does not write a ``name.txt`` beside them
@@ -484,5 +541,5 @@ def caption(path: Path) -> str:
     return CAPTIONS.get(path.stem, path.stem.replace("_", " ").replace("-", " "))
 
 
-__all__ = ["CAPTIONS", "caption", "findings_table", "render_report", "stage_findings",
-           "summary_lines", "verdict_counts", "write_report"]
+__all__ = ["CAPTIONS", "broken_links", "caption", "check_summary", "findings_table", "render_report", "stage_findings",
+           "summary_lines", "summary_table", "verdict_counts", "write_report"]
