@@ -111,7 +111,7 @@ def slope_band(ax, x, fit, *, y=None, predicted: float | None = None, color=None
     if np.isfinite(low) and np.isfinite(high):
         edges = np.exp(level + np.outer([low, high], offset))
         ax.fill_between(dense, edges.min(axis=0), edges.max(axis=0), color=line.get_color(),
-                        alpha=0.18, linewidth=0)
+                        alpha=0.25, linewidth=0)
     if predicted is not None:
         ax.plot(dense, np.exp(level + predicted * offset), "--", color=line.get_color(),
                 linewidth=1, label=predicted_label or f"predicted slope {predicted:.3g}")
@@ -120,7 +120,8 @@ def slope_band(ax, x, fit, *, y=None, predicted: float | None = None, color=None
 
 def _data_points(ax) -> tuple[np.ndarray, list]:
     """What ``ax`` draws, in display coordinates: points (line vertices and points along each
-    segment, scatter offsets, error-bar segments) and the outlines of filled bands (paths)."""
+    segment, scatter offsets, error-bar segments) and the outlines of filled bands and bars
+    (paths)."""
     from matplotlib.collections import PathCollection, PolyCollection
 
     chunks, polygons = [], []
@@ -147,6 +148,10 @@ def _data_points(ax) -> tuple[np.ndarray, list]:
             chunks.append(shown.vertices)
             if isinstance(collection, PolyCollection):
                 polygons.append(shown)
+    for patch in ax.patches:  # bars and other filled shapes
+        shown = patch.get_path().transformed(patch.get_transform())
+        chunks.append(shown.vertices)
+        polygons.append(shown)
     points = np.concatenate(chunks) if chunks else np.empty((0, 2))
     return points[np.all(np.isfinite(points), axis=1)], polygons
 
@@ -182,7 +187,7 @@ INSIDE = ("upper right", "upper left", "lower left", "lower right", "center righ
 def place_legend(ax, handles=None, labels=None, *, outside: str = "right", **kwargs):
     """A legend on ``ax`` that covers no data (:func:`legend_covers_data`): in the first place
     of :data:`INSIDE` where it covers nothing, else outside the axes (``outside``: "right" or
-    "below"). ``handles``/``labels`` default to the labelled artists of ``ax``; ``kwargs`` go to
+    "below"), the figure grown by the legend's size so the axes keep theirs. ``handles``/``labels`` default to the labelled artists of ``ax``; ``kwargs`` go to
     ``ax.legend`` (``loc`` and ``bbox_to_anchor`` are chosen here). Returns the legend."""
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
@@ -193,10 +198,20 @@ def place_legend(ax, handles=None, labels=None, *, outside: str = "right", **kwa
         ax.legend(handles, labels, loc=loc, **kwargs)
         if not legend_covers_data(ax):
             return ax.get_legend()
+    fig = ax.figure
     if outside == "below":
-        return ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.15),
-                         **kwargs)
-    return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), **kwargs)
+        legend = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.15),
+                           **kwargs)
+    else:
+        legend = ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                           **kwargs)
+    # widen (or heighten) the figure by the legend's size, so the axes keep theirs
+    extent = legend.get_window_extent(fig.canvas.get_renderer())
+    if outside == "below":
+        fig.set_figheight(fig.get_figheight() + extent.height / fig.dpi)
+    else:
+        fig.set_figwidth(fig.get_figwidth() + extent.width / fig.dpi)
+    return legend
 
 
 def fix_legends(fig) -> list:

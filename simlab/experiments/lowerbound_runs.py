@@ -513,7 +513,7 @@ def zero_chain_runs(settings: RunSettings | None = None,
 def draw_theorem5_figure(runs: dict):
     from simlab.plotting import new_figure, place_legend, save, slope_band
 
-    fig, axes = new_figure(figsize=(11.0, 4.8))
+    fig, axes = new_figure(figsize=(6.4, 4.8))
     ax = axes[0, 0]
     horizons = np.asarray(runs["gclip_horizons"], dtype=float)
     dense = np.unique(np.geomspace(horizons[0], horizons[-1], 40).round().astype(int))

@@ -672,7 +672,7 @@ def plot_model_noise(results: dict[str, dict], name: str = "noise_models"):
 
 def plot_validation(rows: list[dict], name: str = "tail_index_validation"):
     """Mean estimate +- spread against n, per (estimator, input) in a grid of at most three
-    columns, one colour per law (one legend below the grid); dashed: the estimator's target;
+    columns, one colour per law (one legend, in an empty cell or below the grid); dashed: the estimator's target;
     dotted: the derived finite-K1 limit where it differs."""
     from simlab.plotting import new_figure, save
 
@@ -698,6 +698,13 @@ def plot_validation(rows: list[dict], name: str = "tail_index_validation"):
         ax.set(xscale="log", ylim=(0, 8), title=f"{method[0]} on {method[1]}",
                xlabel="n (vectors)", ylabel="estimated tail index")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, title="law (dashed: target; dotted: finite-K1 limit; Gaussian "
-               "Hill off-scale)", loc="lower center", ncol=len(laws), bbox_to_anchor=(0.5, 0.0))
+    title = "law\n(dashed: target; dotted: finite-K1 limit;\nGaussian Hill off-scale)"
+    spare = list(axes.flat[len(methods):])
+    if spare:  # the legend fills an empty cell of the grid
+        spare[0].set_visible(True)
+        spare[0].axis("off")
+        spare[0].legend(handles, labels, title=title, loc="center")
+        return save(fig, name)
+    fig.legend(handles, labels, title=title.replace("\n", " "), loc="lower center",
+               ncol=len(laws), bbox_to_anchor=(0.5, 0.0))
     return save(fig, name, rect=(0, 0.12 / nrows, 1, 1))
