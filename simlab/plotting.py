@@ -184,21 +184,59 @@ INSIDE = ("upper right", "upper left", "lower left", "lower right", "center righ
           "center left", "upper center", "lower center")
 
 
+def _rightmost(ax) -> bool:
+    """Whether ``ax`` sits in the last column of its grid (a lone axes does)."""
+    spec = ax.get_subplotspec() if hasattr(ax, "get_subplotspec") else None
+    if spec is None:
+        return True
+    return spec.colspan.stop == spec.get_gridspec().ncols
+
+
+def _add_headroom(ax, fraction: float = 0.4) -> None:
+    """Raise the top of the y-axis by ``fraction`` of its span (in the axis' scale)."""
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "log" and low > 0 and high > 0:
+        ax.set_ylim(low, high * (high / low) ** fraction)
+    else:
+        ax.set_ylim(low, high + (high - low) * fraction)
+
+
+def _first_free(ax, handles, labels, places, **kwargs):
+    for loc in places:
+        ax.legend(handles, labels, loc=loc, **kwargs)
+        if not legend_covers_data(ax):
+            return ax.get_legend()
+    return None
+
+
 def place_legend(ax, handles=None, labels=None, *, outside: str = "right", **kwargs):
-    """A legend on ``ax`` that covers no data (:func:`legend_covers_data`): in the first place
-    of :data:`INSIDE` where it covers nothing, else outside the axes (``outside``: "right" or
-    "below"), the figure grown by the legend's size so the axes keep theirs. ``handles``/``labels`` default to the labelled artists of ``ax``; ``kwargs`` go to
-    ``ax.legend`` (``loc`` and ``bbox_to_anchor`` are chosen here). Returns the legend."""
+    """A legend on ``ax`` that covers no data (:func:`legend_covers_data`).
+
+    In order: the first place of :data:`INSIDE` where it covers nothing; for an axes in the
+    last column of its grid (or alone), outside the axes (``outside``: "right" or "below"), the
+    figure grown by the legend's size so the axes keep theirs; for an axes with neighbours on
+    its right, headroom above the data (the y-axis raised up to three times by 40% of its span)
+    and an upper corner, so the grid's spacing is untouched. ``handles``/``labels`` default to
+    the labelled artists of ``ax``; ``kwargs`` go to ``ax.legend`` (``loc`` and
+    ``bbox_to_anchor`` are chosen here). Returns the legend."""
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
     kwargs.pop("loc", None)
     kwargs.pop("bbox_to_anchor", None)
-    ax.figure.canvas.draw()
-    for loc in INSIDE:
-        ax.legend(handles, labels, loc=loc, **kwargs)
-        if not legend_covers_data(ax):
-            return ax.get_legend()
     fig = ax.figure
+    fig.canvas.draw()
+    legend = _first_free(ax, handles, labels, INSIDE, **kwargs)
+    if legend is not None:
+        return legend
+    if not _rightmost(ax):
+        limits = ax.get_ylim()
+        for _ in range(3):
+            _add_headroom(ax)
+            legend = _first_free(ax, handles, labels, ("upper right", "upper left",
+                                                       "upper center"), **kwargs)
+            if legend is not None:
+                return legend
+        ax.set_ylim(limits)
     if outside == "below":
         legend = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.15),
                            **kwargs)
