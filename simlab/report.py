@@ -355,6 +355,9 @@ def stage_section(number: int, record: dict, figures: list[Path], out: Path) -> 
              f"Full output: [appendix-{verb}.md](appendix-{verb}.md).", ""]
     if record["status"] != "ok":
         return lines + [f"**Failed**: {_cell(record['error'], 400)}"]
+    if verb == "verify" and (out / "errata.md").exists():
+        lines += ["Every failing claim with its evidence and correction, every convention and "
+                  "every undecided claim with why: [errata.md](errata.md).", ""]
     for path in figures:
         lines += [f"![{_cell(caption(path), 120)}]({_relative(path, out)})", "",
                   f"*{caption(path)}*", ""]
