@@ -274,9 +274,14 @@ def test_errata_lists_every_failing_claim(full_run):
     assert failing, "the known errors of the paper must be found"
     for r in failing:
         assert f"`{r['id']}`" in errata and r["correction"] in errata
+    # issue 20: the errata also explain every convention and every undecided claim
     for r in records:
-        if r["verdict"] != "fails":
+        if r["verdict"] == "holds":
             assert f"`{r['id']}`" not in errata
+        elif r["verdict"] == "holds-under-convention":
+            assert f"`{r['id']}`" in errata and r["convention"] in errata
+        elif r["verdict"] != "fails":
+            assert f"`{r['id']}`" in errata and r["evidence"] in errata
 
 
 def test_verify_table_and_paper_filter(tmp_path, capsys):
