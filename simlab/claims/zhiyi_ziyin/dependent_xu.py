@@ -317,7 +317,7 @@ def check_eq22() -> Verdict:
 
 def _mode_claim(density_expr, var, printed_mode, lower, upper, grid_values, correction_text):
     holds, evidence, best = check_mode(density_expr, var, printed_mode, lower, upper, grid_values)
-    evidence += "; grid maximisers: " + ", ".join(f"m={mm}: {arg:.4g}" for mm, arg in best)
+    evidence += "; modes by analysis: " + ", ".join(f"m={mm}: {arg}" for mm, arg in best)
     return _verdict_from_equal(holds, "numeric", evidence, printed_mode, best, correction_text)
 
 
@@ -346,12 +346,13 @@ MODE_GRID = (sp.Integer(4), sp.Integer(7), sp.Integer(12))
     "zz-eq22-mode",
     "eq. 22 (text)",
     "the mode of the Beta(1/2, (m-1)/2) law of K is 1/(m-2)",
+    mutant={"printed": sp.Integer(0)},
 )
-def check_eq22_mode() -> Verdict:
+def check_eq22_mode(printed=1 / (m - 2)) -> Verdict:
     return _mode_claim(
         k_density(),
         k,
-        1 / (m - 2),
+        printed,
         sp.Integer(0),
         sp.Integer(1),
         MODE_GRID,
@@ -439,10 +440,11 @@ def check_eq24_alt() -> Verdict:
     )
 
 
-@claim(PAPER, "zz-eq24-mode", "eq. 24 (text)", "the mode of G is m/(m-2) (c = m)")
-def check_eq24_mode() -> Verdict:
+@claim(PAPER, "zz-eq24-mode", "eq. 24 (text)", "the mode of G is m/(m-2) (c = m)",
+       mutant={"printed": sp.Integer(0)})
+def check_eq24_mode(printed=m / (m - 2)) -> Verdict:
     return _mode_claim(
-        g_density(m), g, m / (m - 2), sp.Integer(0), m, MODE_GRID, _no_interior_mode_text("g", "c")
+        g_density(m), g, printed, sp.Integer(0), m, MODE_GRID, _no_interior_mode_text("g", "c")
     )
 
 
@@ -451,12 +453,13 @@ def check_eq24_mode() -> Verdict:
     "zz-eq24-mode-c-m-minus-1",
     "eq. 24 (text)",
     "with c = m - 1 the mode of G is (m-1)/(m-2)",
+    mutant={"printed": sp.Integer(0)},
 )
-def check_eq24_mode_alt() -> Verdict:
+def check_eq24_mode_alt(printed=(m - 1) / (m - 2)) -> Verdict:
     return _mode_claim(
         g_density(m - 1),
         g,
-        (m - 1) / (m - 2),
+        printed,
         sp.Integer(0),
         m - 1,
         MODE_GRID,
