@@ -42,6 +42,7 @@ MODULES = (
     "simlab.claims.zhiyi_ziyin.dependent_xu",
     "simlab.claims.zhiyi_ziyin.update_law",
     "simlab.claims.zhiyi_ziyin.theorem_corollaries",
+    "simlab.claims.zhiyi_ziyin.section6",
     "simlab.claims.abstracts",
 )
 
