@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 
+import mpmath
 import sympy as sp
 
 from simlab.claims import Verdict, claim
@@ -335,3 +336,45 @@ def check_eq12() -> Verdict:
         correction=f"matching the asymptotic variance to {simple}: beta = {beta_of_m}, "
         f"m = {sp.simplify(m_of_beta)} (sympy solve)",
     )
+
+
+def nesterov_momentum_constant(steps: int = 100_000) -> float:
+    """k (1 - (t_k - 1)/t_{k+1}) at k = ``steps`` for Nesterov's (1983) sequence t_1 = 1,
+    t_{k+1} = (1 + sqrt(1 + 4 t_k^2))/2 (mpmath, 30 digits): the c of a momentum 1 - c/k."""
+    import mpmath
+
+    with mpmath.workdps(30):
+        t = mpmath.mpf(1)
+        for _ in range(steps - 1):
+            t = (1 + mpmath.sqrt(1 + 4 * t * t)) / 2
+        following = (1 + mpmath.sqrt(1 + 4 * t * t)) / 2
+        return float(steps * (1 - (t - 1) / following))
+
+
+@claim(
+    PAPER,
+    "zz-nesterov-remark",
+    "Section 3.1 (after eq. 12)",
+    "beta = (m-2)/m is reminiscent of the optimal momentum rate (m-3)/m derived by Nesterov "
+    "[1983]",
+    mutant={"printed_rate": (m - 2) / m},
+)
+def check_nesterov(printed_rate=(m - 3) / m) -> Verdict:
+    """Nesterov's momentum coefficient (t_k - 1)/t_{k+1} is 1 - 3/k + o(1/k) (the usual closed
+    form (k-1)/(k+2)); with m the number of averaged steps the printed (m-3)/m is 1 - 3/m. Two
+    computations: m (1 - printed) -> 3 (sympy limit) against the constant of the exact recurrence
+    (:func:`nesterov_momentum_constant`, 10^5 steps, within 1e-3); and eq. 12's beta = (m-2)/m is
+    1 - 2/m (the two differ in that constant only, the "reminiscent")."""
+    printed_constant = sp.limit(m * (1 - printed_rate), m, sp.oo)
+    recurrence = nesterov_momentum_constant()
+    ema_constant = sp.limit(m * (1 - (m - 2) / m), m, sp.oo)
+    evidence = (f"printed momentum 1 - {printed_constant}/m + o(1/m) (sympy); Nesterov's "
+                f"recurrence: k (1 - (t_k - 1)/t_(k+1)) = {recurrence:.6f} at k = 10^5 (mpmath); "
+                f"eq. 12's beta = 1 - {ema_constant}/m")
+    if abs(float(printed_constant) - recurrence) < 1e-3:
+        return Verdict("holds", evidence, "symbolic+numeric", printed=printed_rate,
+                       computed=f"1 - {recurrence:.4f}/m")
+    return Verdict("fails", evidence, "symbolic+numeric", printed=printed_rate,
+                   computed=f"1 - {recurrence:.4f}/m",
+                   correction=f"Nesterov's momentum is 1 - {round(recurrence)}/m + o(1/m), i.e. "
+                   f"(m-{round(recurrence)})/m")

@@ -13,7 +13,7 @@ import sympy as sp
 from sympy.stats import FDistribution, StudentT, density
 
 from simlab.claims import Verdict, claim
-from simlab.claims.checks import none_derived, verified_fix
+from simlab.claims.checks import identity, none_derived, verified_fix
 from simlab.claims.zhiyi_ziyin.common import (
     CONVENTIONS,
     KS_LEVEL,
@@ -32,8 +32,69 @@ from simlab.claims.zhiyi_ziyin.common import (
     positive_polynomial,
     quad_on_grid,
     scipy_agrees,
+    sigma,
     z,
 )
+
+
+# --------------------------------------------------------------------------- section 2: eq. 1-4
+def adam_update_two_steps(precondition_inside: bool):
+    """Delta theta_2 = (theta_2 - theta_1)/lambda after two gradients g1, g2, symbolic.
+
+    ``precondition_inside``: eq. 3 as printed, m_t = mu m_{t-1} + (1-mu) g_t/(sqrt(n_t/c_n) + eps)
+    (each gradient divided by its own step's preconditioner); otherwise Kingma & Ba (2014),
+    Algorithm 1: m_t = mu m_{t-1} + (1-mu) g_t and theta_t = theta_{t-1} - lambda (m_t/c_m) /
+    (sqrt(n_t/c_n) + eps). Both: n_t of eq. 2, c_n = 1 - beta^t, c_m = 1 - mu^t.
+    """
+    g1, g2, mom, eps_ = sp.symbols("g1 g2 mu epsilon", positive=True)
+    n1 = (1 - beta) * g1**2
+    n2 = beta * n1 + (1 - beta) * g2**2
+    root = [sp.sqrt(n1 / (1 - beta)) + eps_, sp.sqrt(n2 / (1 - beta**2)) + eps_]
+    if precondition_inside:
+        m1 = (1 - mom) * g1 / root[0]
+        m2 = mom * m1 + (1 - mom) * g2 / root[1]
+        update = -m2 / (1 - mom**2)
+    else:
+        m2 = mom * (1 - mom) * g1 + (1 - mom) * g2
+        update = -(m2 / (1 - mom**2)) / root[1]
+    box = {g1: (sp.Rational(1, 2), 2), g2: (sp.Rational(1, 3), 3), mom: (sp.Rational(1, 10),
+           sp.Rational(9, 10)), beta: (sp.Rational(1, 10), sp.Rational(9, 10)),
+           eps_: (sp.Rational(1, 1000), sp.Rational(1, 10))}
+    return update, mom, box
+
+
+@claim(
+    PAPER,
+    "zz-eq1-4-adam",
+    "eq. 1-4 (Section 2)",
+    "The Adam algorithm [Kingma and Ba, 2014] can be written as g_t = grad l(theta_{t-1}); "
+    "n_t = beta n_{t-1} + (1-beta) g_t^2; m_t = mu m_{t-1} + (1-mu) g_t/(sqrt(n_t/c_n) + eps); "
+    "theta_t = theta_{t-1} - lambda m_t/c_m, with c_n = 1 - beta^t, c_m = 1 - mu^t",
+    mutant={"precondition_inside": False},
+)
+def check_adam_algorithm(precondition_inside=True) -> Verdict:
+    """Compared with Kingma & Ba's Algorithm 1 at the second step (the first is the same in both
+    for any mu): the two updates, symbolic in g1, g2, mu, beta, eps, must be identical
+    (:func:`simlab.claims.checks.identity`, on a grid where sympy cannot simplify). The paper's
+    own analysis sets mu = 0 ("we also work in the limit mu = 0"), where the two coincide: that
+    identity verifies the correction."""
+    printed, mom, box = adam_update_two_steps(precondition_inside)
+    adam, _, _ = adam_update_two_steps(False)
+    same = identity(printed, adam, domain=box, points=3)
+    at_zero = identity(printed.subs(mom, 0), adam.subs(mom, 0),
+                       domain={s_: box[s_] for s_ in box if s_ != mom}, points=3)
+    evidence = (f"second update, printed eq. 1-4 vs Kingma & Ba: {same.verdict} ({same.evidence})"
+                f"; at mu = 0: {at_zero.verdict} ({at_zero.method})")
+    if same.verdict != "fails":
+        return Verdict(same.verdict, evidence, same.method, printed=printed, computed=adam)
+    return Verdict(
+        "fails", evidence, same.method, printed=printed, computed=adam,
+        correction=verified_fix(
+            "Kingma & Ba's Adam averages the raw gradients, m_t = mu m_{t-1} + (1-mu) g_t, and "
+            "preconditions the average: theta_t = theta_{t-1} - lambda (m_t/c_m)/(sqrt(n_t/c_n) "
+            "+ eps); eq. 3-4 equal it only at mu = 0, the case the paper analyses",
+            at_zero.verdict == "holds", "the two differ at mu = 0 too"),
+    )
 
 
 # --------------------------------------------------------------------------- section 3: chi2, t, F
@@ -140,6 +201,48 @@ def check_eq6_moments() -> Verdict:
         None,
         none_derived("the moments are compared by quadrature on a grid of m; no closed form is "
                      "derived"),
+    )
+
+
+def _expected_sums():
+    """E[sum X_i^2] and E[sum (X_i - Xbar)^2] for m i.i.d. N(mu, sigma^2), from E X^2 = sigma^2
+    + mu^2 and E Xbar^2 = sigma^2/m + mu^2 (sympy)."""
+    mean = sp.Symbol("mu", real=True)
+    second = sigma**2 + mean**2
+    raw = m * second
+    centred = sp.expand(m * second - m * (sigma**2 / m + mean**2))
+    return raw, centred, mean
+
+
+@claim(
+    PAPER,
+    "zz-sec3-unbiased-u",
+    "Section 3 (after eq. 6)",
+    "one might use the unbiased estimator U := Q/(n-1) instead of S (Q = sum_i^m X_i^2, mu = 0)",
+    mutant={"denominator": m},
+)
+def check_unbiased_u(denominator=m - 1) -> Verdict:
+    """Unbiased means E[U] = sigma^2. With the paper's Q = sum X_i^2 (mu = 0, the sum that
+    defines S = Q/m), E Q = m sigma^2, so E[Q/(m-1)] = m sigma^2/(m-1); Q/(m-1) is unbiased for
+    the centred sum sum (X_i - Xbar)^2 (Bessel), whose mean is (m-1) sigma^2. n is read as m,
+    the number of squares in Q."""
+    raw, centred, mean = _expected_sums()
+    domain = {m: (2, 50), sigma: (sp.Rational(1, 2), 3)}
+    printed = identity(raw.subs(mean, 0) / denominator, sigma**2, domain=domain, points=5)
+    bessel = identity(centred / (m - 1), sigma**2, domain=domain, points=5)
+    evidence = (f"E[Q] = {raw.subs(mean, 0)} (mu = 0), E[Q/({denominator})] vs sigma^2: "
+                f"{printed.verdict} ({printed.evidence}); E[sum (X_i - Xbar)^2] = {centred}, "
+                f"/(m-1): {bessel.verdict}")
+    if printed.verdict != "fails":
+        return Verdict(printed.verdict, evidence, printed.method, printed=denominator,
+                       computed=printed.computed)
+    return Verdict(
+        "fails", evidence, printed.method, printed=denominator, computed=printed.computed,
+        correction=verified_fix(
+            f"with Q = sum X_i^2 and mu = 0, E[Q/({denominator})] = "
+            f"{sp.simplify(raw.subs(mean, 0) / denominator)}: S = Q/m is the unbiased one; "
+            "Q/(m-1) is unbiased for the centred Q = sum (X_i - Xbar)^2 (mu unknown)",
+            bessel.verdict == "holds", "Bessel's correction did not check"),
     )
 
 
