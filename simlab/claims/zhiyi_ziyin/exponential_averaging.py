@@ -341,8 +341,6 @@ def check_eq12() -> Verdict:
 def nesterov_momentum_constant(steps: int = 100_000) -> float:
     """k (1 - (t_k - 1)/t_{k+1}) at k = ``steps`` for Nesterov's (1983) sequence t_1 = 1,
     t_{k+1} = (1 + sqrt(1 + 4 t_k^2))/2 (mpmath, 30 digits): the c of a momentum 1 - c/k."""
-    import mpmath
-
     with mpmath.workdps(30):
         t = mpmath.mpf(1)
         for _ in range(steps - 1):
