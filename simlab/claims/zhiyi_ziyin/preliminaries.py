@@ -257,14 +257,17 @@ def _student_sample(samples: int, dof: int, seed: int):
     "Section 3",
     "T := X / sqrt(U), X independent of U estimated from m samples, is Student-t with m "
     "degrees of freedom",
+    mutant={"printed_dof": m - 2},
 )
-def check_student_t() -> Verdict:
-    """Monte Carlo (seed 6, 40 000 draws, m = 4): KS against scipy.stats.t(m) for U = Q/c."""
+def check_student_t(printed_dof=m) -> Verdict:
+    """Monte Carlo (seed 6, 40 000 draws, m = 4): KS against scipy.stats.t(printed_dof) for
+    U = Q/c."""
     dof, samples = 4, 40_000
     numerator, others = _student_sample(samples, dof, seed=6)
     q = (others**2).sum(axis=1)
     pvalues = {
-        name: ks_verdict(numerator / np.sqrt(q / float(cc.subs(m, dof))), scipy.stats.t(dof).cdf)
+        name: ks_verdict(numerator / np.sqrt(q / float(cc.subs(m, dof))),
+                         scipy.stats.t(float(printed_dof.subs(m, dof))).cdf)
         for name, cc in CONVENTIONS.items()
     }
     evidence = (
@@ -322,8 +325,9 @@ def check_t_moments() -> Verdict:
     "zz-sec3-student-mean",
     "Section 3",
     "T := (Xbar - mu) / sqrt(U/m) obeys a t-distribution with m - 1 degrees of freedom",
+    mutant={"printed_dof": m - 3},
 )
-def check_student_mean() -> Verdict:
+def check_student_mean(printed_dof=m - 1) -> Verdict:
     """Monte Carlo (seed 7, 40 000 draws, m = 5): the paper's U = Q/(m-1) about the known mean
     against Student's U = sum (X_i - Xbar)^2 / (m-1)."""
     size, samples = 5, 40_000
@@ -336,7 +340,8 @@ def check_student_mean() -> Verdict:
         "U = sum (X_i - Xbar)^2/(m-1) (Student)": data.var(axis=1, ddof=1),
     }
     pvalues = {
-        name: ks_verdict(mean / np.sqrt(u / size), scipy.stats.t(size - 1).cdf)
+        name: ks_verdict(mean / np.sqrt(u / size),
+                         scipy.stats.t(float(printed_dof.subs(m, size))).cdf)
         for name, u in variants.items()
     }
     evidence = (
@@ -348,11 +353,12 @@ def check_student_mean() -> Verdict:
 
 @claim(
     PAPER,
-    "zz-sec3-F-variable", "Section 3", "(Xbar - mu)^2 / (U^2 / m) obeys the F_{1,m-1} distribution"
+    "zz-sec3-F-variable", "Section 3", "(Xbar - mu)^2 / (U^2 / m) obeys the F_{1,m-1} distribution",
+    mutant={"u_power": 1},
 )
-def check_f_variable() -> Verdict:
+def check_f_variable(u_power=2) -> Verdict:
     scale, xbar, u = sp.symbols("a xbar U", positive=True)
-    printed = xbar**2 / (u**2 / m)
+    printed = xbar**2 / (u**u_power / m)
     # scale the data by a: Xbar -> a Xbar, U -> a^2 U (U is a variance)
     factor = sp.simplify(
         printed.subs({xbar: scale * xbar, u: scale**2 * u}, simultaneous=True) / printed
@@ -509,12 +515,13 @@ def check_eq7_variance() -> Verdict:
     "zz-eq7-divergence",
     "eq. 7 (text)",
     "the F_{1,m-1} variance is divergent when m <= 4",
+    mutant={"printed_last_divergent": 5},
 )
-def check_eq7_divergence() -> Verdict:
+def check_eq7_divergence(printed_last_divergent=4) -> Verdict:
     # z^2 f(z) ~ z^(2 - 1/2 - m/2) as z -> oo; integrable iff the exponent < -1
     exponent = sp.limit(sp.log(z**2 * F_DENSITY) / sp.log(z), z, sp.oo)
     finite_for = sp.solve_univariate_inequality(exponent < -1, m, relational=False)
-    printed_finite_for = sp.Interval.open(4, sp.oo)
+    printed_finite_for = sp.Interval.open(printed_last_divergent, sp.oo)
     evidence = (
         f"z^2 f(z) ~ z^({exponent}) at infinity: the second moment is finite iff m in "
         f"{finite_for}; printed: finite iff m in {printed_finite_for}"
@@ -536,16 +543,23 @@ def check_eq7_divergence() -> Verdict:
     "zz-eq7-variance-decreasing",
     "eq. 7 (text)",
     "the F_{1,m-1} variance is a decreasing function of time (m)",
+    mutant={"printed_sign": 1},
 )
-def check_eq7_decreasing() -> Verdict:
+def check_eq7_decreasing(printed_sign=-1) -> Verdict:
+    """``printed_sign`` -1: decreasing (as printed); +1 would say increasing."""
     derivative = sp.diff(f_variance(), m)
-    decreasing = positive_polynomial(-derivative, m, 5)
+    decreasing = positive_polynomial(printed_sign * derivative, m, 5)
     evidence = (
         f"d/dm Var = {sp.factor(derivative)}; -d/dm Var has all-positive coefficients in "
         f"u = m - 5 > 0: {decreasing} (for the derived variance)"
     )
     if decreasing:
         return Verdict("holds", evidence, "symbolic", None, sp.factor(derivative))
+    if positive_polynomial(-printed_sign * derivative, m, 5):  # the opposite sign is certified
+        return Verdict("fails", evidence + "; the opposite sign has the certificate", "symbolic",
+                       None, sp.factor(derivative),
+                       correction=f"d/dm Var = {sp.factor(derivative)} has the sign "
+                       f"{-printed_sign:+d} for m > 5")
     # the positive-coefficient certificate is sufficient, not necessary: no certificate decides
     return Verdict("unverifiable", evidence + "; the certificate is only sufficient",
                    "symbolic", None, sp.factor(derivative))
@@ -578,8 +592,9 @@ def check_eq7_sqrt() -> Verdict:
     "Proposition 1",
     "mu = 0, 0 <= beta < 1, eps = 0, iid Gaussian g_t: Delta theta is bounded (|Delta theta| <= "
     "c(beta, t)) hence sub-Gaussian with all moments finite",
+    mutant={"bound_scale": sp.Rational(1, 2)},
 )
-def check_proposition1() -> Verdict:
+def check_proposition1(bound_scale=1) -> Verdict:
     """Symbolic for t = 1..6: (1-beta^t)/(1-beta) - Delta theta^2 has a non-negative numerator.
 
     Adam with mu = 0: Delta theta = g_t / sqrt(n_t / c_n), n_t = (1-beta) sum beta^{t-i} g_i^2,
@@ -593,7 +608,7 @@ def check_proposition1() -> Verdict:
         n_t = (1 - beta) * sum(beta ** (steps - i) * grads[i - 1] ** 2 for i in range(1, steps + 1))
         bound = (1 - beta**steps) / (1 - beta)
         # bound - g_t^2 c_n / n_t >= 0  <=>  n_t - (1-beta) g_t^2 >= 0 (n_t > 0)
-        slack = sp.expand(n_t - (1 - beta) * grads[-1] ** 2)
+        slack = sp.expand(bound_scale * n_t - (1 - beta) * grads[-1] ** 2)
         # a quadratic form in g_1..g_{t-1} with coefficients in beta: each must be >= 0 on
         # 0 <= beta < 1; with beta = 1/(1+w), w > 0, each has a positive-coefficient certificate
         coefficients = sp.Poly(slack, *grads).coeffs() if slack != 0 else []
@@ -608,7 +623,7 @@ def check_proposition1() -> Verdict:
     draws = rng.standard_normal((100_000, steps))
     weights = (1 - b) * b ** np.arange(steps - 1, -1, -1)
     update = draws[:, -1] / np.sqrt((draws**2 @ weights) / (1 - b**steps))
-    bound = np.sqrt((1 - b**steps) / (1 - b))
+    bound = np.sqrt(float(bound_scale) * (1 - b**steps) / (1 - b))
     evidence = (
         f"n_t - (1-beta) g_t^2 = (1-beta) sum_(i<t) beta^(t-i) g_i^2 >= 0 for t = 1..6: "
         f"{certificates}, so |Delta theta| <= sqrt((1-beta^t)/(1-beta)); Monte Carlo (seed 2, "
