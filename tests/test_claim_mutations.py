@@ -51,12 +51,8 @@ MUTATION_PENDING = {
     "zhang2019-arbitrarily-faster",
     "zz-corollary2",
     "zz-corollary2-trend",
-    "zz-eq28-support",
-    "zz-eq31",
     "zz-eq34",
     "zz-eq34-equality-limit",
-    "zz-fig2-transition",
-    "zz-modality-transition",
     "zz-sec4-abs-variance",
     "zz-theorem1",
 }
