@@ -251,8 +251,9 @@ def test_eq33_both_conventions(monkeypatch):
 
 
 def test_corollary2_changed_constant_fails(monkeypatch):
-    monkeypatch.setattr(theorem_corollaries, "COR2", zz.COR2.subs(sp.pi, 3))
-    assert theorem_corollaries.check_corollary2().verdict == "fails"
+    # the printed formula is the check's keyword argument (its mutant, Claim.mutant)
+    changed = zz.COR2.subs(sp.pi, 3)
+    assert theorem_corollaries.check_corollary2(printed=changed).verdict == "fails"
 
 
 def test_index_shift_correction_finds_the_shift_or_none():
