@@ -195,3 +195,20 @@ def test_generic_mutant_is_undone():
         pass
     assert before == {name: getattr(module, name, None) for name in PRINTED}
     json.dumps([c.id for c in CLAIMS])  # the ids stay serialisable for the golden file
+
+
+@pytest.mark.parametrize("module, checker, claim_id", [
+    ("simlab.claims.zhang2020.upper_bounds", "compare_rate", "zhang2020-alpha2-convex"),  # own
+    ("simlab.claims.zhang2020.lower_bounds", "identity", "zhang2020-thm4-optimal"),  # generic
+])
+def test_disabling_a_real_claims_comparison_is_caught(monkeypatch, module, checker, claim_id):
+    """Bypass the decisive comparison of a registered claim (its checker always says "holds"):
+    the claim's verdict no longer changes on its mutant, which test_every_claim_can_fail would
+    report."""
+    claim = next(c for c in CLAIMS if c.id == claim_id)
+    verdict, mutated, _ = mutation_outcome(claim)
+    assert mutated != verdict  # live
+    monkeypatch.setattr(importlib.import_module(module), checker,
+                        lambda *args, **kwargs: Verdict("holds", "comparison bypassed"))
+    verdict, mutated, how = mutation_outcome(claim)
+    assert mutated == verdict, how  # disabled: caught
