@@ -108,7 +108,8 @@ def check_lemma12_tight(printed_upper=1.0):
     below_two = max(r for (a, _, _), r in ratios.items() if a < 2)
     evidence = (f"independent sparse coordinates: max ratio {mpmath.nstr(top, 10)} at (alpha, d, "
                 f"p) = {where} (alpha = 2 is equality for any law; max over alpha < 2: "
-                f"{mpmath.nstr(below_two, 10)}), min {mpmath.nstr(min(ratios.values()), 6)} over {len(ratios)} "
+                f"{mpmath.nstr(below_two, 10)}), min {mpmath.nstr(min(ratios.values()), 6)} over "
+                f"{len(ratios)} "
                 f"instances (exact binomial sums); all coordinates equal: {correlated.verdict} "
                 f"({correlated.evidence})")
     if bounded and attained and correlated.verdict == "holds":

@@ -90,7 +90,8 @@ def check_eq14(g_factor=1) -> Verdict:
     xs = sp.symbols("X1:5", real=True)
     update = xs[-1] / sp.sqrt(sum(xi**2 for xi in xs) / c)
     odd = sp.simplify(update.subs(xs[-1], -xs[-1]) + update) == 0
-    square_is_g = sp.simplify(update**2 - g_factor * xs[-1] ** 2 / (sum(xi**2 for xi in xs) / c)) == 0
+    g_printed = g_factor * xs[-1] ** 2 / (sum(xi**2 for xi in xs) / c)
+    square_is_g = sp.simplify(update**2 - g_printed) == 0
     draws = np.random.default_rng(14).standard_normal((40_000, 4))
     sample_update = draws[:, -1] / np.sqrt((draws**2).sum(axis=1) / 4)
     sample_g = g_factor * draws[:, -1] ** 2 / ((draws**2).sum(axis=1) / 4)
