@@ -322,7 +322,7 @@ def check_eq22() -> Verdict:
 def _mode_claim(density_expr, var, printed_mode, lower, upper, grid_values, correction_text):
     holds, evidence, best = check_mode(density_expr, var, printed_mode, lower, upper, grid_values)
     evidence += "; modes by analysis: " + ", ".join(f"m={mm}: {arg}" for mm, arg in best)
-    return _verdict_from_equal(holds, "numeric", evidence, printed_mode, best, correction_text)
+    return _verdict_from_equal(holds, "symbolic", evidence, printed_mode, best, correction_text)
 
 
 def _no_interior_mode_text(var_name: str, upper: str) -> str:
