@@ -180,6 +180,49 @@ def check_thm5():
 
 @claim(
     PAPER,
+    "zhang2020-thm5-k-condition",
+    "Appendix F (proof of Theorem 5: eps in (0, 1/8], Lemma 16's choice of eps)",
+    "The target accuracy eps must lie in (0, 1/8]; chosen of order k^{-(alpha-1)/alpha}, "
+    "eps(k) = k^{-(alpha-1)/alpha}/8, this holds exactly when k >= 1, and it keeps "
+    "k KL(Bern(p0) || Bern(p1)) <= k chi2 bounded as k grows.",
+    reconstructed=True,
+    mutant={"printed_k_min": 2},
+)
+def check_thm5_k_condition(printed_k_min=1):
+    """Reconstructed: the extracted text keeps "eps in (0, 1/8]" and that eps "depends on the
+    problem parameters (e.g. k)"; Lemmas 15-16, with the paper's constant, were lost. The choice
+    of eps(k) is simlab's (:func:`simlab.experiments.lowerbound_runs.theorem5_eps`, used by the
+    lower-bound runs; called here and compared with its formula at 30 digits). Computed: the k at
+    which eps(k) = 1/8 (sympy solve; eps(k) decreases in k, so eps <= 1/8 iff k >= it), and the
+    limit of k chi2(eps(k)) as k -> oo (sympy, alpha in {5/4, 3/2, 2}): finite and positive, the
+    constant the proof's Pinsker step needs."""
+    from simlab.experiments.lowerbound_runs import theorem5_eps
+
+    kk = sp.Symbol("k", positive=True)
+    parts, limits, k_mins = {}, {}, {}
+    for a in (sp.Rational(5, 4), sp.Rational(3, 2), sp.Integer(2)):
+        eps_k = kk ** (-(a - 1) / a) / 8
+        same = all(abs(float(theorem5_eps(v, float(a))) - float(eps_k.subs(kk, v))) < 1e-15
+                   for v in (1, 7, 1000))
+        (k_min,) = sp.solve(sp.Eq(eps_k, sp.Rational(1, 8)), kk)
+        decreasing = sp.diff(eps_k, kk).is_negative
+        chi2 = sp.simplify(F_QUANT["chi2"].subs(ALPHA, a).subs(eps, eps_k))
+        limits[a] = sp.limit(kk * chi2, kk, sp.oo)
+        k_mins[a] = k_min
+        parts[f"alpha={a}"] = (same and decreasing and k_min == printed_k_min
+                               and limits[a].is_finite and limits[a].is_positive)
+    evidence = ("eps(k) = k^(-(alpha-1)/alpha)/8 (= lowerbound_runs.theorem5_eps at k = 1, 7, "
+                f"1000), decreasing in k; eps(k) = 1/8 at k = {k_mins}; lim k chi2(eps(k)) = "
+                f"{limits} (sympy)")
+    if all(parts.values()):
+        return Verdict("holds", evidence, "symbolic", printed=printed_k_min, computed=k_mins)
+    return Verdict("fails", evidence, "symbolic", printed=printed_k_min, computed=k_mins,
+                   correction=f"eps(k) <= 1/8 exactly when k >= {k_mins} (sympy); lim k chi2 = "
+                   f"{limits}")
+
+
+@claim(
+    PAPER,
     "zhang2020-thm4-optimal",
     "Section 3 (after Theorem 4) and Theorem 5",
     "The strongly convex rate of GClip (Theorem 4) is optimal: it matches the lower bound of "
