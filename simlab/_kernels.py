@@ -51,6 +51,15 @@ Design decisions, each measured (see DESIGN.md and ``bench/engine.py``):
   (:func:`driver_flags`), and the rare clipping cases share one small function
   (:func:`rescale_edge_cases`): the first call of GClip under Pareto noise on the quadratic
   with an empty cache went from 4.0-4.7 s to 2.7 s (medians of 5 and 7 cold runs; AVX-512).
+- A user's problem or noise law (:mod:`simlab.custom`) reaches the driver as numba
+  first-class functions (``cfunc`` wrappers with a C signature of pointers and lengths: the
+  driver's ``user_*`` arguments). The driver's specialisation is then typed by the signature,
+  not by the user's function, so it is one specialisation for every user function and numba
+  caches it on disk; only the small wrappers compile in each process. Passing the user's
+  dispatchers instead compiles a driver per function and never hits the cache in another
+  process (measured: a cache miss in every new process, because numba's key for a dispatcher
+  type is the object). The ``user_*`` arguments default to None and are pruned like the flags,
+  so the built-in runs compile exactly as before (``tests/test_golden.py``).
 - GClip's factor is folded into the driver's update (:func:`clip_factor`; 53.5 against 56 ns a
   step), and the driver passes it only the norm: an inlined function taking ``g`` made numba
   wrap every step in an atomic incref/decref of g (two calls, a memory barrier). The working
@@ -91,6 +100,9 @@ QUARTIC, EXPONENTIAL = 3, 4
 ZERO_CHAIN = 5  # F(x) = (L lambda^2/152) f_d(x/lambda), Zhang et al. 2020 Appendix G
 # noise laws that depend on the query point (codes after TWO_POINT)
 ZERO_CHAIN_ORACLE = 6  # the probability-p zero-chain oracle of Appendix G
+# a user's problem and noise law (simlab.custom): the driver calls them through function
+# pointers (its ``user_*`` arguments), never through the codes' branches
+USER_PROBLEM, USER_NOISE = 100, 100
 # algorithms (codes >= ADAM keep state and may clip their input gradient first)
 SGD, GCLIP, CCLIP, NSGD, ADAM, RMSPROP, ADAGRAD, ADAGRAD_NORM, ADAM_NORM, ACCLIP = range(10)
 # algorithm parameter vector layout (``ap``)
@@ -627,6 +639,35 @@ def sample_noise(law, geometry, lp, scales, seed_key, replica_offset, x, out):
         add_noise(law, geometry, lp, scales, 1.0, key, np.uint64(0), x, out[r], buffer)
 
 
+@njit(inline="always", **_jit)
+def user_noise_step(sampler, uniforms, noise_out, scales, step_scale, key, counter, x, g):
+    """A user's noise law (:mod:`simlab.custom`): ``uniforms.size`` words of the replica's
+    stream from ``counter`` on become uniforms in (0, 1], the user's ``sampler(u, x, out)``
+    turns them into a noise vector at the query point ``x``, and ``g[i] += scales[i] *
+    step_scale * out[i]``. Returns ``counter + uniforms.size``: a replica's draws depend only
+    on ``(seed, replica, step)``, whatever the threads or the chunking."""
+    for i in range(uniforms.size):
+        uniforms[i] = uniform(key, counter + np.uint64(i))
+    sampler(uniforms.ctypes, uniforms.size, x.ctypes, noise_out.ctypes, x.size)
+    for i in range(g.size):
+        g[i] += noise_out[i] * scales[i] * step_scale
+    return counter + np.uint64(uniforms.size)
+
+
+@njit(**_jit)
+def sample_user_noise(sampler, n_uniforms, scales, seed_key, replica_offset, x, out):
+    """:func:`sample_noise` for a user's law: row r holds the first step's noise of replica
+    ``replica_offset + r`` at the point ``x``, as the driver draws it."""
+    uniforms = np.empty(n_uniforms)
+    noise_out = np.empty(out.shape[1])
+    g = np.empty(out.shape[1])
+    for r in range(out.shape[0]):
+        key = replica_key(seed_key, replica_offset + r)
+        g[:] = 0.0
+        user_noise_step(sampler, uniforms, noise_out, scales, 1.0, key, np.uint64(0), x, g)
+        out[r, :] = g
+
+
 # ----------------------------------------------------------------------------- problems
 @njit(**_jit)
 def objective(problem, pp, parr, x):
@@ -977,8 +1018,10 @@ def distance(a, b):
 # GClip under Pareto noise on a quadratic compiles neither the adaptive methods, nor the zero
 # chain, nor the other noise laws (each combination of flags is one cached specialisation).
 @njit(inline="always", **_jit)
-def driver_gradient(general_problem, zero_chain, problem, pp, parr, x, g):
-    if general_problem is None:
+def driver_gradient(general_problem, zero_chain, problem, pp, parr, x, g, user_gradient=None):
+    if user_gradient is not None:
+        user_gradient(x.ctypes, g.ctypes, x.size)
+    elif general_problem is None:
         quadratic_gradient(parr, x, g)
     elif zero_chain is None:
         separable_gradient(problem, pp, parr, x, g)
@@ -987,7 +1030,9 @@ def driver_gradient(general_problem, zero_chain, problem, pp, parr, x, g):
 
 
 @njit(inline="always", **_jit)
-def driver_objective(general_problem, zero_chain, problem, pp, parr, x):
+def driver_objective(general_problem, zero_chain, problem, pp, parr, x, user_value=None):
+    if user_value is not None:
+        return user_value(x.ctypes, x.size)
     if general_problem is None:
         return quadratic_objective(parr, x)
     if zero_chain is None:
@@ -1019,7 +1064,8 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
         problem, pp, parr, law, geometry, lp, scales,
         algorithm, ap, state_rows, projected, averaging, track_min_grad,
         out, diverged_step, final_x, adaptive=None, general_noise=None, zero_chain=None,
-        extras=None, general_problem=True):
+        extras=None, general_problem=True, user_gradient=None, user_value=None,
+        user_noise=None, user_uniforms=None, user_noise_out=None):
     """Run ``out.shape[0]`` replicas for ``K = step_sizes.size - 1`` steps.
 
     Step k = 1..K: ``g = grad f(x_{k-1}) + noise_k`` (noise scaled by ``noise_scales[k]``),
@@ -1043,7 +1089,9 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
     the projection and the averaged iterate: SGD and GClip, the common case, compile none of
     them; ``projected`` and ``averaging`` take effect only with it) and ``general_problem``
     (every problem but the quadratic, whose gradient and value are written out in the driver).
-    Pass :func:`driver_flags`.
+    Pass :func:`driver_flags`. A user's problem (``user_gradient``, ``user_value``) and noise
+    law (``user_noise`` with its ``user_uniforms`` and ``user_noise_out`` work arrays) are
+    first-class functions (see :mod:`simlab.custom`), also pruned when None.
 
     Serial and ``nogil``: :func:`simlab.engine.simulate` runs blocks of replicas on a thread
     pool. Measured against ``prange`` (first call, empty cache): the parfor machinery cost 3-6 s
@@ -1081,7 +1129,9 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
             # driver_gradient written out: calling it (inlined by numba) made a step 1-3% slower
             # (49.0-50.3 against 50.5-51.2 ns, three A/B pairs); the quadratic's gradient is
             # inlined, no call (8% a step at d = 10)
-            if general_problem is None:
+            if user_gradient is not None:
+                user_gradient(x.ctypes, g.ctypes, d)
+            elif general_problem is None:
                 quadratic_gradient(parr, x, g)
             elif zero_chain is None:
                 separable_gradient(problem, pp, parr, x, g)
@@ -1090,7 +1140,10 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
             if track_min_grad:
                 gn = norm2(g)
                 min_grad_sum += min(gn, gn * gn)
-            if general_noise is None:
+            if user_noise is not None:
+                counter = user_noise_step(user_noise, user_uniforms, user_noise_out, scales,
+                                          noise_scales[k], key, counter, x, g)
+            elif general_noise is None:
                 counter = add_pareto_noise(pareto_power, scales, noise_scales[k], key, counter,
                                            g, buffer)
             else:
@@ -1124,9 +1177,10 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
             finite = all_finite(x)
             error = grad_norm = math.nan
             if finite and k == checkpoints[next_checkpoint]:
-                error = driver_objective(general_problem, zero_chain, problem, pp, parr,
-                                         x) - f_star
-                driver_gradient(general_problem, zero_chain, problem, pp, parr, x, g)
+                error = driver_objective(general_problem, zero_chain, problem, pp, parr, x,
+                                         user_value) - f_star
+                driver_gradient(general_problem, zero_chain, problem, pp, parr, x, g,
+                                user_gradient)
                 grad_norm = norm2(g)
                 # f(x_k) or its gradient overflowed while x_k is finite: diverged too, so the
                 # count of diverged replicas agrees with the +inf in the table
@@ -1141,7 +1195,7 @@ def run(x0, seed_key, replica_offset, checkpoints, step_sizes, thresholds, noise
                         out[r, 0, c] = error
                         out[r, 1, c] = grad_norm
                         out[r, 2, c] = (driver_objective(general_problem, zero_chain, problem,
-                                                         pp, parr, x_bar)
+                                                         pp, parr, x_bar, user_value)
                                         - f_star if extras is not None and averaging
                                         else math.nan)
                         out[r, 4, c] = min_grad_sum / k if track_min_grad else math.nan

@@ -19,13 +19,14 @@ Every sampler is the engine's own kernel (:meth:`NoiseLaw.sample`), compared wit
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 from scipy import special, stats
 
 from simlab import _kernels as kernels
+from simlab import custom
 from simlab.errors import InputError, check_choice, check_interval, check_positive
 from simlab.rng import seed_key
 
@@ -382,6 +383,78 @@ class ZeroChainOracle(NoiseLaw):
         return f"zero-chain oracle (p={self.p:.4g})"
 
 
+@dataclass(frozen=True)
+class CustomNoise(NoiseLaw):
+    """A user's noise law (:mod:`simlab.custom`): ``function`` is the importable path of a
+    :class:`simlab.custom.NoiseDefinition` or the definition itself; ``scale`` multiplies its
+    draws; ``source`` is the spec's record of the source hash (not read here). The moments are
+    the user's: ``E||xi||^alpha = scale^alpha moment(alpha, d)`` (or a bound), and
+    ``E|xi_i|^alpha = scale^alpha coordinate_moment(alpha)`` for Assumption 2's B_i."""
+
+    function: object = ""
+    source: str = ""
+    definition: custom.NoiseDefinition = field(init=False, repr=False, compare=False,
+                                               default=None)
+
+    name: ClassVar[str] = "custom"
+    code: ClassVar[int] = kernels.USER_NOISE
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.geometry != "coordinate":
+            raise InputError("a custom noise law draws its own vectors: it takes no geometry")
+        if isinstance(self.function, custom.NoiseDefinition):
+            definition = self.function
+            object.__setattr__(self, "function", custom.path_of(definition))
+        else:
+            definition = custom.load(self.function, custom.NoiseDefinition)
+        object.__setattr__(self, "definition", definition)
+
+    @property
+    def tail_index(self):
+        return self.definition.tail_index
+
+    def _missing(self, what: str) -> InputError:
+        return InputError(f"noise law {self.definition.name}: {what} is missing (give "
+                          "simlab.custom.noise_law the moment function), so the theorems' "
+                          "constants cannot be computed")
+
+    def unit_abs_moment(self, alpha):
+        if self.definition.coordinate_moment is None:
+            raise self._missing("its coordinate moment E|xi_i|^alpha")
+        return float(self.definition.coordinate_moment(alpha))
+
+    def norm_moment(self, alpha: float, dim: int) -> MomentBound:
+        alpha = self._check_order(alpha)
+        if self.definition.moment is None:
+            raise self._missing("its moment E||xi||^alpha")
+        value = self.scale ** alpha * float(self.definition.moment(alpha, dim))
+        if not value >= 0:
+            raise InputError(f"noise law {self.definition.name}: its moment at alpha="
+                             f"{alpha:g} is {value!r}, not a non-negative number")
+        return MomentBound(value, self.definition.moment_exact,
+                           "the user's moment" + ("" if self.definition.moment_exact
+                                                  else " (an upper bound)"))
+
+    def reference(self):
+        raise InputError("a custom noise law has no scipy reference law")
+
+    def describe(self):
+        return f"custom({self.definition.name})"
+
+    def sample(self, size: int, dim: int = 1, seed: int = 0, at=None) -> np.ndarray:
+        """The first step's noise of replicas ``0 .. size-1`` of ``seed`` at ``at``, drawn as
+        the engine draws it (:func:`simlab._kernels.sample_user_noise`)."""
+        out = np.empty((size, dim))
+        point = np.zeros(dim) if at is None else np.ascontiguousarray(at, dtype=float)
+        if point.shape != (dim,):
+            raise InputError(f"the query point must have shape ({dim},), got {point.shape}")
+        kernels.sample_user_noise(custom.noise_function(self.definition),
+                                  custom.uniforms_per_step(self.definition, dim),
+                                  np.full(dim, float(self.scale)), seed_key(seed), 0, point, out)
+        return out
+
+
 #: CLI names -> classes (the names are a contract: scripts rely on them)
 LAWS: dict[str, type[NoiseLaw]] = {
     "gaussian": Gaussian,
@@ -391,6 +464,7 @@ LAWS: dict[str, type[NoiseLaw]] = {
     "cauchy": Cauchy,
     "two-point": TwoPoint,
     "zero-chain-oracle": ZeroChainOracle,
+    "custom": CustomNoise,
 }
 
 
@@ -419,8 +493,11 @@ def make_noise(name: str, *, tail_index: float | None = None, alpha: float = 2.0
     if name == "zero-chain-oracle":
         raise InputError("the zero-chain oracle is built from the zero-chain problem "
                          "(ZeroChainOracle.from_instance), not by name")
-    if name == "two-point":
-        return TwoPoint(scale=scale, geometry=geometry, **fields)
+    if name == "custom" and tail_index is not None:
+        raise InputError("a custom noise law's tail index is its definition's "
+                         "(simlab.custom.noise_law)")
+    if name in ("two-point", "custom"):
+        return LAWS[name](scale=scale, geometry=geometry, **fields)
     if fields:
         raise InputError(f"unknown parameter(s) for {name} noise: {sorted(fields)}")
     if name in ("gaussian", "cauchy"):

@@ -25,6 +25,7 @@ from typing import ClassVar
 import numpy as np
 
 from simlab import _kernels as kernels
+from simlab import custom
 from simlab.errors import InputError, check_count, check_finite, check_positive
 
 
@@ -360,6 +361,69 @@ class ZeroChainProblem(Problem):
         return int(kernels.prog_scaled(self._point(x), self.scale, 1.0))
 
 
+@dataclass(frozen=True)
+class CustomProblem(Problem):
+    """A user's problem (:mod:`simlab.custom`): ``function`` is the importable path
+    ``"package.module:name"`` of a :class:`simlab.custom.ProblemDefinition`, or the definition
+    itself (then a spec can name it only if it is bound at the top level of an importable
+    module). ``source`` is the spec's record of the source hash
+    (:func:`simlab.custom.source_hash`; set by :class:`simlab.run.spec.Spec`, not read here).
+    The constants are the definition's: L, mu, f*, x* (NaN when not given), the box domain."""
+
+    function: object = ""
+    source: str = ""
+    dim: int = field(init=False, default=1)
+    mu: float = field(init=False, default=0.0)
+    L: float = field(init=False, default=1.0)
+    center: float = field(init=False, default=0.0)
+    definition: custom.ProblemDefinition = field(init=False, repr=False, compare=False,
+                                                 default=None)
+
+    name: ClassVar[str] = "custom"
+    code: ClassVar[int] = kernels.USER_PROBLEM
+
+    def __post_init__(self):
+        if isinstance(self.function, custom.ProblemDefinition):
+            definition = self.function
+            object.__setattr__(self, "function", custom.path_of(definition))
+        else:
+            definition = custom.load(self.function, custom.ProblemDefinition)
+        set_ = object.__setattr__
+        set_(self, "definition", definition)
+        set_(self, "dim", definition.dim)
+        set_(self, "mu", definition.mu)
+        set_(self, "L", definition.L)
+        minimiser = (np.full(definition.dim, np.nan) if definition.minimiser is None
+                     else np.array(definition.minimiser))
+        # the curvature row holds L: ||grad f(x)|| <= L ||x - x*|| is what the default
+        # schedules read from it
+        set_(self, "_arrays", np.vstack([np.full(definition.dim, definition.L),
+                                         np.full(definition.dim, np.nan), minimiser]))
+        low, high = definition.domain or (-np.inf, np.inf)
+        set_(self, "_params", np.array([definition.f_star, 0.0, low, high, 0.0]))
+
+    def f(self, x) -> float:
+        return float(self.definition.value(self._point(x)))
+
+    def grad(self, x) -> np.ndarray:
+        out = np.empty(self.dim)
+        self.definition.gradient(self._point(x), out)
+        return out
+
+    @property
+    def projected(self):
+        return self.definition.domain is not None
+
+    def initial_point(self) -> np.ndarray:
+        """The definition's x0, else 0 (projected onto the domain)."""
+        if self.definition.x0 is not None:
+            return np.array(self.definition.x0)
+        return self.project(np.zeros(self.dim))
+
+    def gradient_bound(self) -> float:
+        return float(self.definition.gradient_bound)
+
+
 #: CLI names -> classes (a contract)
 PROBLEMS: dict[str, type[Problem]] = {
     "quadratic": Quadratic,
@@ -368,4 +432,5 @@ PROBLEMS: dict[str, type[Problem]] = {
     "quartic": Quartic,
     "exponential": Exponential,
     "zero-chain": ZeroChainProblem,
+    "custom": CustomProblem,
 }

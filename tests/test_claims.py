@@ -65,7 +65,9 @@ def test_all_hold_does_not_hide_an_undecided_part():
     assert checks.all_hold({"a": good, "b": undecided}).verdict == "unverifiable"
     bad = checks.identity(sp.Integer(2) + 2, 5)
     assert checks.all_hold({"a": bad, "b": undecided}).verdict == "fails"
-    convention = checks.compare_rate(-1, sp.Rational(-1, 2), what="w", convention="sqrt")
+    convention = checks.compare_rate(-1, sp.Rational(-1, 2), what="w",
+                                     computed_quantity="squared gradient norm",
+                                     printed_quantity="gradient norm", convention="sqrt")
     combined = checks.all_hold({"a": good, "c": convention})
     assert combined.verdict == "holds-under-convention" and "sqrt" in combined.convention
 
@@ -180,13 +182,45 @@ def test_rate_claim_with_wrong_printed_exponent_fails():
     )
 
 
-def test_compare_rate_three_outcomes():
-    assert checks.compare_rate(-1, -1, what="w", convention="c").verdict == "holds"
-    assert (
-        checks.compare_rate(-1, sp.Rational(-1, 2), what="w", convention="c").verdict
-        == "holds-under-convention"
-    )
-    assert checks.compare_rate(-1, sp.Rational(-1, 3), what="w", convention="c").verdict == "fails"
+def test_compare_rate_decides_the_quantity_from_the_paper_not_from_the_numbers():
+    same = dict(computed_quantity="function value", printed_quantity="function value")
+    assert checks.compare_rate(-1, -1, what="w", **same).verdict == "holds"
+    # half the exponent is no convention when both sides are the same quantity (the old rule
+    # let "at alpha = 2 Theorem 4 matches O(1/sqrt k)" pass): it fails, with the exponent
+    halved = checks.compare_rate(-1, sp.Rational(-1, 2), what="w", **same)
+    assert halved.verdict == "fails" and "-1" in halved.correction
+    # ||g||^2 -> ||g||: the converted exponent holds under the convention the caller names
+    norm = dict(computed_quantity="squared gradient norm", printed_quantity="gradient norm")
+    converted = checks.compare_rate(-1, sp.Rational(-1, 2), what="w", convention="Jensen", **norm)
+    assert converted.verdict == "holds-under-convention" and converted.convention == "Jensen"
+    assert checks.compare_rate(-1, sp.Rational(-1, 3), what="w", convention="c",
+                               **norm).verdict == "fails"
+    # a strongly convex function value and the distance: mu/2 d^2 <= f - f*
+    distance = checks.compare_rate(-1, sp.Rational(-1, 2), what="w", convention="c",
+                                   computed_quantity="function value (strongly convex)",
+                                   printed_quantity="distance")
+    assert distance.verdict == "holds-under-convention"
+    # quantities of different bases never convert; unknown names are refused
+    assert checks.compare_rate(-1, sp.Rational(-1, 2), what="w", convention="c",
+                               computed_quantity="function value",
+                               printed_quantity="distance").verdict == "fails"
+    with pytest.raises(ValueError):
+        checks.compare_rate(-1, -1, what="w", computed_quantity="loss", printed_quantity="loss")
+
+
+def test_alpha2_convex_remark_fails_and_nonconvex_holds_under_convention():
+    """Theorem 4 at alpha = 2 gives O(1/k) for the function value, not O(1/sqrt k)."""
+    convex = z.upper_bounds.check_alpha2_convex()
+    assert convex.verdict == "fails" and convex.computed == -1
+    nonconvex = z.upper_bounds.check_alpha2_nonconvex()
+    assert nonconvex.verdict == "holds-under-convention"
+
+
+def test_relaxation_is_decided_by_its_witness():
+    from simlab.claims import abstracts
+
+    assert abstracts.check_relaxation().verdict == "holds"
+    assert abstracts.check_relaxation(l0=1, l1=1).verdict == "fails"  # x^4 is not (1,1)-smooth
 
 
 def test_rmsprop_acclip_wrong_factor_fails():
@@ -274,9 +308,14 @@ def test_errata_lists_every_failing_claim(full_run):
     assert failing, "the known errors of the paper must be found"
     for r in failing:
         assert f"`{r['id']}`" in errata and r["correction"] in errata
+    # issue 20: the errata also explain every convention and every undecided claim
     for r in records:
-        if r["verdict"] != "fails":
+        if r["verdict"] == "holds":
             assert f"`{r['id']}`" not in errata
+        elif r["verdict"] == "holds-under-convention":
+            assert f"`{r['id']}`" in errata and r["convention"] in errata
+        elif r["verdict"] != "fails":
+            assert f"`{r['id']}`" in errata and r["evidence"] in errata
 
 
 def test_verify_table_and_paper_filter(tmp_path, capsys):

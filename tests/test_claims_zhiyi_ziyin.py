@@ -14,7 +14,7 @@ import sympy as sp
 
 from simlab.claims import NO_CORRECTION, VERDICTS, all_claims
 from simlab.claims import zhiyi_ziyin as zz
-from simlab.claims.zhiyi_ziyin import dependent_xu, exponential_averaging, preliminaries
+from simlab.claims.zhiyi_ziyin import common, dependent_xu, exponential_averaging, preliminaries
 from simlab.claims.zhiyi_ziyin import theorem_corollaries, update_law
 
 m, k, g, x, z = zz.m, zz.k, zz.g, zz.x, zz.z
@@ -36,7 +36,7 @@ def test_every_claim_returns_a_computed_verdict(records):
         assert record["verdict"] in VERDICTS, claim_id
         assert record["evidence"], claim_id
         assert record["method"] in {"symbolic", "numeric", "monte-carlo",
-                                    "symbolic+monte-carlo"}, claim_id
+                                    "symbolic+monte-carlo", "symbolic+numeric"}, claim_id
         if record["verdict"] == "fails":
             assert record["correction"], claim_id
             assert "see evidence" not in record["correction"], claim_id
@@ -139,6 +139,12 @@ def test_check_mode_accepts_a_true_mode_and_rejects_a_wrong_one():
     beta_3_5 = 105 * k**2 * (1 - k) ** 4  # Beta(3, 5): mode (3-1)/(3+5-2) = 1/3
     assert zz.check_mode(beta_3_5, k, sp.Rational(1, 3), sp.S.Zero, sp.S.One, (4,))[0]
     assert not zz.check_mode(beta_3_5, k, sp.Rational(1, 2), sp.S.Zero, sp.S.One, (4,))[0]
+    # no grid: a printed mode one part in 10^6 off is rejected, the analytic one accepted
+    near = sp.Rational(1, 3) + sp.Rational(1, 10**6)
+    assert not zz.check_mode(beta_3_5, k, near, sp.S.Zero, sp.S.One, (4,))[0]
+    # a density decreasing on its support has its mode at the lower end (analysis, not a grid)
+    mode, note = common.mode_by_analysis(zz.k_density(), k, sp.S.Zero, sp.S.One, 7)
+    assert mode == 0 and "signs [-1]" in note
 
 
 def test_positive_polynomial_certificate():
@@ -245,8 +251,9 @@ def test_eq33_both_conventions(monkeypatch):
 
 
 def test_corollary2_changed_constant_fails(monkeypatch):
-    monkeypatch.setattr(theorem_corollaries, "COR2", zz.COR2.subs(sp.pi, 3))
-    assert theorem_corollaries.check_corollary2().verdict == "fails"
+    # the printed formula is the check's keyword argument (its mutant, Claim.mutant)
+    changed = zz.COR2.subs(sp.pi, 3)
+    assert theorem_corollaries.check_corollary2(printed=changed).verdict == "fails"
 
 
 def test_index_shift_correction_finds_the_shift_or_none():

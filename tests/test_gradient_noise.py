@@ -221,7 +221,9 @@ def test_noise_verb_smoke_json(tmp_path, capsys, monkeypatch):
 def test_noise_verb_budget_flags():
     from simlab.cli import build_parser
 
-    assert build_parser("noise").parse_args(["noise"]).budget == "full"
+    # quick by default, as every verb (issue 18)
+    assert build_parser("noise").parse_args(["noise"]).budget == "quick"
+    assert build_parser("noise").parse_args(["noise", "--full"]).budget == "full"
     assert build_parser("noise").parse_args(["noise", "--quick"]).budget == "quick"
     assert build_parser("noise").parse_args(["noise", "--budget", "smoke"]).budget == "smoke"
 

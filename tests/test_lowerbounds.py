@@ -515,3 +515,12 @@ def test_engine_names_delegate_to_the_instances():
     assert strongly_convex.f(np.array([0.3])) == pytest.approx(0.5 * (0.3 - 0.1) ** 2)
     assert strongly_convex.grad(np.array([0.3])) == pytest.approx([0.2])
     assert strongly_convex.project(np.array([0.9, -0.1])).tolist() == [0.5, 0.0]
+
+
+def test_quick_is_the_default_budget_as_for_every_verb():
+    from simlab.cli import build_parser
+
+    assert build_parser("lowerbounds").parse_args(["lowerbounds"]).quick is True
+    assert build_parser("lowerbounds").parse_args(["lowerbounds", "--full"]).quick is False
+    for verb in ("rates", "adaptive", "bounds"):
+        assert build_parser(verb).parse_args([verb]).mode == "quick"

@@ -12,7 +12,7 @@ NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.py"))
 
 
 def test_there_are_notebooks():
-    assert {p.stem for p in NOTEBOOKS} >= {"zhang2020", "zhiyi_ziyin", "preprints"}
+    assert {p.stem for p in NOTEBOOKS} >= {"zhang2020", "zhiyi_ziyin", "preprints", "byo"}
 
 
 @pytest.mark.parametrize("script", NOTEBOOKS, ids=lambda p: p.stem)

@@ -42,6 +42,7 @@ MODULES = (
     "simlab.claims.zhiyi_ziyin.dependent_xu",
     "simlab.claims.zhiyi_ziyin.update_law",
     "simlab.claims.zhiyi_ziyin.theorem_corollaries",
+    "simlab.claims.zhiyi_ziyin.section6",
     "simlab.claims.abstracts",
 )
 
@@ -55,13 +56,18 @@ class Claim:
     check: Callable[[], Finding] = field(repr=False)
     expressions: dict[str, Any] = field(default_factory=dict, repr=False)
     reconstructed: bool = False  # the formula was lost in the extracted text and rebuilt
+    #: keyword arguments that run the check on a perturbed printed value (its mutation test,
+    #: tests/test_claim_mutations.py: the verdict must change); None: the test perturbs the
+    #: printed argument of every generic checker the check calls instead
+    mutant: dict[str, Any] | None = field(default=None, repr=False)
 
-    def finding(self) -> Finding:
-        """Run the check; a check that raises (or returns something other than a Finding) is
-        ``unverifiable``, its error in the evidence. ``subject`` is the claim id, ``ref`` its
-        reference as printed."""
+    def finding(self, **printed) -> Finding:
+        """Run the check (with ``printed`` replacing printed values the check takes as keyword
+        arguments, e.g. :attr:`mutant`); a check that raises (or returns something other than a
+        Finding) is ``unverifiable``, its error in the evidence. ``subject`` is the claim id,
+        ``ref`` its reference as printed."""
         try:
-            verdict = self.check()
+            verdict = self.check(**printed)
             if not isinstance(verdict, Finding):
                 raise TypeError(f"the check returned {type(verdict).__name__}, not a Finding")
         except Exception as error:  # noqa: BLE001 - any failure of a check is reported, not fatal
@@ -103,16 +109,19 @@ def register(claim: Claim) -> Claim:
 
 
 def claim(paper: str, id: str, ref: str, statement: str, expressions: dict | None = None, *,
-          reconstructed: bool = False, **named):
-    """Decorator: register the decorated zero-argument check as claim ``id`` of ``paper``.
+          reconstructed: bool = False, mutant: dict | None = None, **named):
+    """Decorator: register the decorated check as claim ``id`` of ``paper``.
 
-    ``expressions`` (a dict, for names that are not identifiers) and ``named`` are the sympy
-    expressions the statement is made of, shown in the JSON record."""
+    The check runs with no arguments; printed values it takes as keyword arguments (with the
+    printed value as default) can be perturbed by ``mutant``, the keyword arguments of its
+    mutation test (:attr:`Claim.mutant`). ``expressions`` (a dict, for names that are not
+    identifiers) and ``named`` are the sympy expressions the statement is made of, shown in the
+    JSON record."""
 
-    def wrap(check: Callable[[], Finding]) -> Callable[[], Finding]:
+    def wrap(check: Callable[..., Finding]) -> Callable[..., Finding]:
         register(Claim(id=id, paper=paper, ref=ref, statement=statement, check=check,
                        expressions={**(expressions or {}), **named},
-                       reconstructed=reconstructed))
+                       reconstructed=reconstructed, mutant=mutant))
         return check
 
     return wrap

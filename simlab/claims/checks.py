@@ -19,7 +19,8 @@ Checkers (all return :class:`simlab.claims.Verdict`):
 - :func:`all_hold` -- combine named sub-checks (holds only if all hold);
 - :func:`none_derived`, :func:`verified_fix` -- the correction of a failing check: derived and
   verified, or "none derived: <why>".
-- :func:`compare_rate` -- a printed rate exponent vs the computed one (or its half).
+- :func:`compare_rate` -- a printed rate exponent vs the computed one, each for the quantity
+  the paper names (:data:`RATE_QUANTITIES`).
 """
 
 from __future__ import annotations
@@ -440,30 +441,61 @@ def verified_fix(fix: str, verified: bool, why_not: str) -> str:
                                              "pass its own check)")
 
 
-def compare_rate(computed, printed, *, what: str, convention: str) -> Verdict:
-    """Printed exponent vs computed one: equal -> holds; equal to half the computed one (a rate
-    stated for a square root of the bounded quantity) -> holds-under-convention; else fails."""
+#: the quantities a rate is stated for, and the power of the gradient norm (or of the distance
+#: to the optimum) that each is, near a stationary point / the optimum: a rate's exponent for one
+#: quantity converts to another only through these powers (E||g|| <= sqrt(E||g||^2) by Jensen;
+#: f - f* >= mu/2 ||x - x*||^2 under mu-strong convexity), never by a generic rule.
+RATE_QUANTITIES: dict[str, tuple[str, int]] = {
+    "gradient norm": ("gradient", 1),
+    "squared gradient norm": ("gradient", 2),
+    # Theorem 2's E min{||g||, ||g||^2}: ||g||^2 where ||g|| <= 1, i.e. near stationarity
+    "min{gradient norm, squared gradient norm}": ("gradient", 2),
+    "distance": ("distance", 1),
+    # under mu-strong convexity and L-smoothness, mu/2 d^2 <= f - f* <= L/2 d^2
+    "function value (strongly convex)": ("distance", 2),
+    "function value": ("function value", 1),
+}
+
+
+def compare_rate(computed, printed, *, what: str, computed_quantity: str,
+                 printed_quantity: str, convention: str | None = None) -> Verdict:
+    """A printed rate exponent vs the computed one, each for the quantity the paper names.
+
+    ``computed_quantity`` is what the theorem bounds (e.g. "function value (strongly convex)"),
+    ``printed_quantity`` what the paper says its printed rate is for; both are keys of
+    :data:`RATE_QUANTITIES`, chosen from the paper's text, never inferred from the numbers. Same
+    quantity: the exponents must be equal (holds), else fails. Different quantities that are
+    powers of one base (||g|| and ||g||^2; the distance and a strongly convex function value):
+    the computed exponent is converted by the ratio of the powers, and an equal converted exponent
+    holds under ``convention`` (which must say why the paper's quantity is the converted one).
+    Quantities of different bases never convert: the exponents are compared as they are.
+    """
     computed, printed = sp.nsimplify(computed), sp.nsimplify(printed)
-    if sp.simplify(computed - printed) == 0:
-        return Verdict(
-            "holds",
-            f"{what}: printed exponent {printed} = computed {computed}",
-            printed=printed,
-            computed=computed,
-        )
-    if sp.simplify(computed / 2 - printed) == 0:
-        return Verdict(
-            "holds-under-convention",
-            f"{what}: computed exponent {computed} for the "
-            f"bounded quantity; the printed {printed} is half of it",
-            printed=printed,
-            computed=computed,
-            convention=convention,
-        )
+    for name in (computed_quantity, printed_quantity):
+        if name not in RATE_QUANTITIES:
+            raise ValueError(f"unknown rate quantity {name!r}; one of {sorted(RATE_QUANTITIES)}")
+    (base_c, power_c), (base_p, power_p) = (RATE_QUANTITIES[computed_quantity],
+                                            RATE_QUANTITIES[printed_quantity])
+    converted = computed
+    if base_c == base_p and power_c != power_p:
+        converted = computed * sp.Rational(power_p, power_c)
+    about = (f"{what}: the theorem bounds the {computed_quantity} (exponent {computed}); the "
+             f"paper's rate is for the {printed_quantity}")
+    if converted != computed:
+        about += f", whose exponent is {computed}*{power_p}/{power_c} = {converted}"
+    if sp.simplify(converted - printed) == 0:
+        if converted == computed:
+            return Verdict("holds", f"{about}: printed exponent {printed} = computed {converted}",
+                           printed=printed, computed=converted)
+        if not convention:
+            raise ValueError("a rate converted between quantities needs the convention")
+        return Verdict("holds-under-convention",
+                       f"{about}: printed exponent {printed} = converted {converted}",
+                       printed=printed, computed=converted, convention=convention)
     return Verdict(
         "fails",
-        f"{what}: printed exponent {printed}, computed {computed}",
+        f"{about}: printed exponent {printed}, computed {converted}",
         printed=printed,
-        computed=computed,
-        correction=f"the exponent is {computed} ({what})",
+        computed=converted,
+        correction=f"the exponent of the {printed_quantity} is {converted} ({what})",
     )

@@ -15,11 +15,12 @@ COLUMNS = ("instance", "property", "value", "relation", "bound", "allowance", "v
 
 
 def configure(parser) -> None:
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="small budgets: fewer optimizer starts and Monte Carlo draws",
-    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", dest="quick", action="store_true", default=True,
+                      help="small budgets: fewer optimizer starts and Monte Carlo draws "
+                           "(the default, as for every verb)")
+    mode.add_argument("--full", dest="quick", action="store_false",
+                      help="the publication budgets")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     parser.add_argument(
         "--no-runs", action="store_true", help="skip the algorithm-vs-bound runs (the 'runs' key)"

@@ -11,7 +11,8 @@ default (stages in ``--processes`` processes, one numba thread each), a Dask Loc
 
 A stage that fails is reported as failed (with its error) and the others still run; the exit
 code is then 1. Figures are regenerated in ``$SIMLAB_FIGURES`` (default ``figures/``); the JSON
-of every stage goes to ``reports/results.json`` beside the report. Every output place is checked
+of every stage goes to ``reports/results.json`` beside the report, which :mod:`simlab.report`
+writes (with one ``appendix-<stage>.md`` per stage). Every output place is checked
 for writing before any work. Without a terminal (output redirected), one line per stage is
 printed to stderr when it starts and when it ends.
 """
@@ -26,7 +27,6 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from datetime import UTC, datetime
 from pathlib import Path
 
 from simlab.errors import InputError, check_count
@@ -43,10 +43,10 @@ STAGES: list[tuple[str, list[str], list[str], str]] = [
     ("rates", ["--quick"], ["--full"], "Convergence-rate slopes: measured against predicted"),
     ("bounds", ["--quick"], ["--full"],
      "Upper bounds with their constants against the runs (Theorems 2, 4, 8, Corollary 7)"),
-    ("lowerbounds", ["--quick"], [], "Lower-bound instances (Theorems 5 and 6)"),
+    ("lowerbounds", ["--quick"], ["--full"], "Lower-bound instances (Theorems 5 and 6)"),
     ("adam-update", [], ["--samples", "200000"], "The law of the Adam update"),
     ("adaptive", ["--quick"], ["--full"], "Adaptive methods and the three preprints"),
-    ("noise", ["--quick"], [], "Heavy-tail diagnostics"),
+    ("noise", ["--quick"], ["--full"], "Heavy-tail diagnostics"),
 ]
 
 
@@ -220,7 +220,9 @@ def run(args) -> dict:
     (out / "results.json").write_text(json.dumps(jsonable(
         {"summary": summary, "stages": [{k: v for k, v in r.items() if k != "text"}
                                         for r in records]}), indent=1, allow_nan=False))
-    (out / "REPORT.md").write_text(_report(mode, summary, records, new_figures, out))
+    from simlab.report import write_report
+
+    write_report(mode, summary, records, new_figures, out)
     summary["failed"] = [r["verb"] for r in records if r["status"] != "ok"]
     return summary
 
@@ -237,84 +239,6 @@ def _check_scheduler(address: str) -> str:
         raise InputError(f"cannot reach the Dask scheduler at {address}: "
                          f"{type(error).__name__}") from None
     return address
-
-
-def _report(mode, summary, records, figures, out: Path) -> str:
-    import simlab
-
-    lines = [
-        "# simlab reproduction report",
-        "",
-        f"simlab {simlab.__version__}, `simlab reproduce --{mode}`, "
-        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, {summary['seconds']} s in all.",
-        "Every number below was computed by this run; nothing is typed in.",
-        "",
-        "| stage | status | seconds | cells computed | cells reused |",
-        "|---|---|---|---|---|",
-    ]
-    lines += [f"| {r['verb']} | {r['status']} | {r['seconds']} | {r['cells_computed']} | "
-              f"{r['cells_cached']} |" for r in records]
-    for r in records:
-        lines += ["", f"## {r['title']} (`simlab {' '.join(r['argv'])}`)", ""]
-        if r["status"] == "ok":
-            text = r["text"]
-            lines += [text] if text.lstrip().startswith("|") else ["```", text, "```"]
-        else:
-            lines += [f"**Failed**: {r['error']}", "", "```", r["traceback"], "```"]
-    errata = out / "errata.md"
-    if errata.exists():
-        lines += ["", "## Errata", "", f"The full errata report is `{errata}`; its content:", ""]
-        lines += [errata.read_text().replace("\n# ", "\n### ")]
-    lines += ["", "## Figures", ""]
-    lines += [f"- `{p}`: {_caption(p)}" for p in figures]
-    return "\n".join(lines) + "\n"
-
-
-#: captions of figures whose module does not write a ``name.txt`` beside them
-CAPTIONS = {
-    "adam_update_pdf": "Zhiyi & Ziyin Figure 1 analogue: the predicted pdf of the Adam update "
-                       "(eq. 30) for several m, beside simulated histograms",
-    "adam_update_variance": "Figure 3 analogue: Var of the update (Corollary 1) and of its "
-                            "absolute value (Corollary 2) against m, simulated (+- s.e.) and "
-                            "predicted, both normalisations; the Student-t law that ignores the "
-                            "correlation dashed",
-    "adam_update_time_varying": "Figure 5 analogue: updates when the gradient variance grows "
-                                "(N(0, t^2)) or shrinks (N(0, 1/t^2)) in time",
-    "adam_update_nonzero_mean": "Figure 6 analogue: updates for gradients with non-zero mean "
-                                "(N(-1, 1) and N(-t, 1))",
-    "adam_update_cauchy": "Figure 7 analogue: updates under standard Cauchy gradients",
-    "adaptive_high_probability": "Chezhegov et al.: (1 - delta)-quantile of the error after K "
-                                 "steps against 1/delta, AdaGrad-Norm and Adam-Norm, clipped or "
-                                 "not, delayed or not",
-    "adaptive_clipping_bias": "Koloskova et al.: the floor of clipped SGD against the threshold c "
-                              "and the noise level (asymmetric noise), with the exact floor and "
-                              "min(sigma, sigma^2/c)",
-    "adaptive_l0l1_smoothness": "Zhang et al. 2019: local smoothness against gradient norm along "
-                                "trajectories, and iterations of GD, clipped GD and normalized GD "
-                                "against the initial distance",
-    "adaptive_acclip_nonstationary": "ACClip, Adam, GClip, CClip and SGD (each tuned on a fixed "
-                                     "grid) on heavy-tailed noise whose scale shrinks in time",
-    "fig1_noise_norm_reference": "Zhang et al. Figure 1 (c, g) analogue: noise norms of a "
-                                 "normalised sum of squared Gaussians and of a Levy-stable vector",
-    "fig1_variance_vs_samples": "Figure 1 (d, h) analogue: empirical variance against sample "
-                                "size, Gaussian (converges) and heavy-tailed (does not), with the "
-                                "theoretical curves",
-    "tail_index_validation": "Tail-index estimators (Hill, Mohammadi et al., moment) on laws of "
-                             "known index: estimate against sample size",
-    "noise_models": "Mini-batch gradient-noise norms of a NumPy MLP (digits) and a single-head "
-                    "attention model, at initialisation and during training",
-    "lowerbounds_zero_chain": "Theorem 6 (Appendix G): Psi, Phi and a slice of the zero-chain f_d",
-    "lowerbounds_theorem5_oracle": "Theorem 5 (Appendix F): the two-point oracle and its "
-                                   "alpha-moment against the bound 1",
-}
-
-
-def _caption(path: Path) -> str:
-    """The one-line caption stored beside a figure (``name.txt``), else :data:`CAPTIONS`."""
-    sidecar = path.with_suffix(".txt")
-    if sidecar.exists():
-        return sidecar.read_text().strip().splitlines()[0]
-    return CAPTIONS.get(path.stem, path.stem.replace("_", " ").replace("-", " "))
 
 
 def exit_code(summary: dict) -> int:

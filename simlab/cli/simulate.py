@@ -99,6 +99,10 @@ def run(args) -> dict:
     dim = check_count("dimension", values["dim"])
     check_choice("problem", args.problem, PROBLEMS)
     check_choice("geometry", values["geometry"], GEOMETRIES)
+    if "custom" in (args.problem, values["noise"]):  # simlab.custom: named by a module path
+        raise InputError("a custom problem or noise law is named by its module path: use a "
+                         "sweep spec (problem.function / noise.function = \"module:name\") "
+                         "or the Python API (simlab.custom)")
     algorithm = make_algorithm(args.algorithm)
     if args.printed is not None and algorithm.name not in ("proj-gclip", "gclip", "cclip"):
         raise InputError(f"--printed chooses Theorem 4/8's clipping threshold; {algorithm.name} "

@@ -31,7 +31,7 @@ from simlab.experiments.evidence import (BOOTSTRAP, CONFIDENCE, bootstrap_quanti
                                          quantile_interval)
 from simlab.finding import NO_CORRECTION, Finding
 from simlab.noise import Pareto
-from simlab.plotting import new_figure, save, slope_guide
+from simlab.plotting import new_figure, place_legend, save, slope_guide
 from simlab.problems import Quadratic
 from simlab.run import Spec, compute, log_checkpoints
 from simlab.schedules import constant
@@ -247,5 +247,5 @@ def plot(curves, budget) -> object:
     ax.set_ylabel(f"(1 - delta)-quantile of f(x_K) - f*, K = {budget.steps}")
     ax.set_title(f"High probability: Pareto({budget.tail_index:g}) noise, "
                  f"{budget.replicas} replicas")
-    ax.legend(ncol=2)
+    place_legend(ax)
     return save(fig, "adaptive_high_probability")

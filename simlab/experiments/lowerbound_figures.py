@@ -45,7 +45,7 @@ def oracle_draws(n: int, seed: int) -> dict:
 def draw_figures(quick: bool = False) -> list:
     """``lowerbounds_zero_chain.png`` (Psi, Phi and f_2) and ``lowerbounds_theorem5_oracle.png``
     (the law of g(x) and its alpha-moment, exact beside Monte Carlo); returns their paths."""
-    from simlab.plotting import new_figure, save
+    from simlab.plotting import new_figure, place_legend, save
 
     n = 50_000 if quick else 500_000
     task = Task(f"{__name__}:oracle_draws", {"n": n})
@@ -60,7 +60,7 @@ def draw_figures(quick: bool = False) -> list:
     ax.axhline(math.sqrt(54 / math.e), linestyle="--", linewidth=1, color="C1",
                label="sup Psi' <= sqrt(54/e)")
     ax.set(xlabel="t", ylabel="value", title="Psi: zero for t <= 1/2")
-    ax.legend()
+    place_legend(ax)
     ax = axes[0, 1]
     t = np.linspace(-4.0, 4.0, 600)
     ax.plot(t, [phi(v) for v in t], label="Phi(t)")
@@ -68,7 +68,7 @@ def draw_figures(quick: bool = False) -> list:
     ax.axhline(PHI_SUP, linestyle="--", linewidth=1, color="C0", label="sup Phi = sqrt(2 pi e)")
     ax.axhline(1.0, linestyle=":", linewidth=1, color="k", label="Phi'(+-1) = 1")
     ax.set(xlabel="t", ylabel="value", title="Phi")
-    ax.legend()
+    place_legend(ax)
     ax = axes[0, 2]
     grid = np.linspace(-3.0, 3.0, 121)
     chain = ZeroChain(2)
@@ -93,7 +93,7 @@ def draw_figures(quick: bool = False) -> list:
     ax.set_yscale("log")
     ax.set_xticks([0, 1], ["x - 1/(2 gamma)", "x"])
     ax.set(ylabel="probability", title="law of g(1/2), alpha = 1.25, eps = 1/8")
-    ax.legend()
+    place_legend(ax)
     ax = axes[0, 1]
     x = MOMENT_POINTS
     for a, (alpha, color) in enumerate(zip(MOMENT_ALPHAS, ("C0", "C1", "C2", "C3"), strict=True)):
@@ -109,6 +109,6 @@ def draw_figures(quick: bool = False) -> list:
     ax.text(0.02, 0.02, "n p ~ 1 or less: a run draws the rare jump 0 or 1 times,\n"
             "so its sample moment falls far below or far above the exact one",
             transform=ax.transAxes, fontsize=8)
-    ax.legend()
+    place_legend(ax)
     paths.append(save(fig, "lowerbounds_theorem5_oracle"))
     return paths

@@ -511,9 +511,9 @@ def zero_chain_runs(settings: RunSettings | None = None,
 
 
 def draw_theorem5_figure(runs: dict):
-    from simlab.plotting import new_figure, save, slope_guide
+    from simlab.plotting import new_figure, place_legend, save, slope_band
 
-    fig, axes = new_figure(figsize=(11.0, 4.8))
+    fig, axes = new_figure(figsize=(6.4, 4.8))
     ax = axes[0, 0]
     horizons = np.asarray(runs["gclip_horizons"], dtype=float)
     dense = np.unique(np.geomspace(horizons[0], horizons[-1], 40).round().astype(int))
@@ -521,9 +521,13 @@ def draw_theorem5_figure(runs: dict):
             label="lower bound (eps^2/8)(1 - TV), every algorithm")
     ax.plot(horizons, runs["gclip_upper_bound"], color="grey", linewidth=1.5,
             label="Theorem 4 upper bound for gclip, 16 G^2/(mu (k+1)^(2(a-1)/a))")
-    slope_guide(ax, horizons, runs["algorithms"]["gclip"]["risk"][0], runs["predicted_exponent"],
-                color="C1", label=f"predicted rate k^{runs['predicted_exponent']:.3g} "
-                "(through gclip's first point)")
+    fit = runs["gclip_fit"]
+    slope_band(ax, horizons, fit, y=runs["algorithms"]["gclip"]["risk"],
+               predicted=runs["predicted_exponent"], color="C1",
+               label=f"gclip fit: slope {fit['slope']:.3f}, {CONFIDENCE:.0%} band "
+                     f"[{fit['interval'][0]:.3f}, {fit['interval'][1]:.3f}]",
+               predicted_label=f"predicted slope {runs['predicted_exponent']:.3g} "
+                               "(through the fit's centre)")
     markers = dict(zip(ALGORITHMS, "osD^v", strict=True))
     for name, data in runs["algorithms"].items():
         label = name if name != "gclip" else (
@@ -537,14 +541,15 @@ def draw_theorem5_figure(runs: dict):
     ax.set(xscale="log", yscale="log", xlabel="k (oracle calls; instance built for k)",
            ylabel="E[f(x_k)] - f*  (fair coin over b)",
            title=f"Theorem 5 instance, alpha = {runs['alpha']:g}, eps = k^(-(a-1)/a)/8")
-    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
+    place_legend(ax)
     return save(fig, "lowerbound_runs_theorem5",
                 "Theorem 5: every algorithm (best of its tuning grid) stays above the Le Cam "
-                "lower bound; GClip with Theorem 4's schedule follows its slope")
+                "lower bound; GClip with Theorem 4's schedule: its fitted slope with the "
+                "bootstrap band beside the predicted slope")
 
 
 def draw_zero_chain_figure(runs: dict):
-    from simlab.plotting import new_figure, save
+    from simlab.plotting import new_figure, place_legend, save
 
     fig, axes = new_figure(ncols=2)
     k = np.asarray(runs["checkpoints"], dtype=float)
@@ -556,7 +561,7 @@ def draw_zero_chain_figure(runs: dict):
     ax.axvline(runs["horizon"], color="grey", linestyle=":", label="T = (d-1)/(2p)")
     ax.set(xlabel="k", ylabel="mean prog_1(x_k / lambda)",
            title=f"zero chain: progress (d={runs['d']}, p={runs['p']:.3g})")
-    ax.legend(loc="lower right")
+    place_legend(ax)
     ax = axes[0, 1]
     rows = {row["property"].split(":")[0]: row for row in runs["rows"] if "interval" in row}
     for offset, (name, data) in enumerate(runs["algorithms"].items()):
@@ -571,7 +576,7 @@ def draw_zero_chain_figure(runs: dict):
     ax.axvline(runs["horizon"], color="grey", linestyle=":", label="T = (d-1)/(2p)")
     ax.set(xlabel="k", ylabel="fraction of replicas",
            title="||grad F(x_j)|| >= 2 eps for all j <= k", ylim=(-0.02, 1.02))
-    ax.legend(loc="lower left")
+    place_legend(ax)
     return save(fig, "lowerbound_runs_zero_chain",
                 "Theorem 6: progress on the zero chain grows at most p per step and the "
                 "gradient stays above 2 eps until about (d-1)/(2p)")

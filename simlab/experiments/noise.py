@@ -671,14 +671,19 @@ def plot_model_noise(results: dict[str, dict], name: str = "noise_models"):
 
 
 def plot_validation(rows: list[dict], name: str = "tail_index_validation"):
-    """Mean estimate +- spread against n, per (estimator, input), one colour per law; dashed:
-    the estimator's target; dotted: the derived finite-K1 limit where it differs."""
+    """Mean estimate +- spread against n, per (estimator, input) in a grid of at most three
+    columns, one colour per law (one legend, in an empty cell or below the grid); dashed: the estimator's target;
+    dotted: the derived finite-K1 limit where it differs."""
     from simlab.plotting import new_figure, save
 
     methods = list(dict.fromkeys((r["estimator"], r["input"]) for r in rows))
     laws = list(dict.fromkeys(r["law"] for r in rows))
-    fig, axes = new_figure(len(methods), 1, figsize=(3.4 * len(methods), 3.8))
-    for ax, method in zip(axes[0], methods, strict=True):
+    columns = min(3, len(methods))
+    nrows = -(-len(methods) // columns)
+    fig, axes = new_figure(columns, nrows, figsize=(4.0 * columns, 3.4 * nrows))
+    for ax in axes.flat[len(methods):]:
+        ax.set_visible(False)
+    for ax, method in zip(axes.flat, methods):
         for color, law in enumerate(laws):
             sub = [r for r in rows if (r["estimator"], r["input"]) == method and r["law"] == law]
             n = np.array([r["n"] for r in sub], dtype=float)
@@ -692,5 +697,14 @@ def plot_validation(rows: list[dict], name: str = "tail_index_validation"):
                 ax.plot(n, predicted, color=f"C{color}", linestyle=":", linewidth=1.2)
         ax.set(xscale="log", ylim=(0, 8), title=f"{method[0]} on {method[1]}",
                xlabel="n (vectors)", ylabel="estimated tail index")
-    axes[0, 0].legend(title="law (Gaussian Hill is off-scale)")
-    return save(fig, name)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    title = "law\n(dashed: target; dotted: finite-K1 limit;\nGaussian Hill off-scale)"
+    spare = list(axes.flat[len(methods):])
+    if spare:  # the legend fills an empty cell of the grid
+        spare[0].set_visible(True)
+        spare[0].axis("off")
+        spare[0].legend(handles, labels, title=title, loc="center")
+        return save(fig, name)
+    fig.legend(handles, labels, title=title.replace("\n", " "), loc="lower center",
+               ncol=len(laws), bbox_to_anchor=(0.5, 0.0))
+    return save(fig, name, rect=(0, 0.12 / nrows, 1, 1))

@@ -19,6 +19,7 @@ import numba
 import numpy as np
 
 from simlab import _kernels as kernels
+from simlab import custom
 from simlab.algorithms import Algorithm, make_algorithm
 from simlab.errors import InputError, check_choice, check_count
 from simlab.noise import GEOMETRIES, NoiseLaw
@@ -146,6 +147,12 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
     algorithm_params = algorithm.parameters()
     flags = kernels.driver_flags(algorithm.code, noise.code, geometry, code, projected,
                                  algorithm.averaging)
+    user = custom.engine_arguments(problem, noise)  # a user's problem or law (simlab.custom)
+    if user and backend == "cuda":
+        raise InputError("the cuda backend does not run user-defined problems or noise laws; "
+                         "use --backend cpu or auto")
+    if user:
+        backend = "cpu"
     if backend != "cpu":  # "auto": cuda when a GPU is present and runs this combination
         from simlab.run import cuda
 
@@ -162,7 +169,7 @@ def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
                     noise_scales, code, params, arrays, noise.code, geometry, law_params, scales,
                     algorithm.code, algorithm_params, algorithm.state_rows, projected,
                     algorithm.averaging, track_min_grad, out[start:stop], diverged_step[start:stop],
-                    final_x[start:stop], *flags)
+                    final_x[start:stop], *flags, **custom.work_arrays(user, problem.dim))
 
     if backend == "cuda":  # one thread per replica on the GPU: the same arrays, the same bits
         cuda.run(x0, key, replica_offset, checkpoints, step_sizes, thresholds, noise_scales, code,

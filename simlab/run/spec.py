@@ -15,6 +15,12 @@ a schedule's constants builds them as objects, then names the run by them), :met
 turns a spec back into objects; ``Spec.of(...).build()`` gives equal objects. Special pairings
 live here: the noise ``zero-chain-oracle`` is built from the ``zero-chain`` problem's instance.
 
+**User components** (:mod:`simlab.custom`): problem ``"custom"`` and noise ``"custom"`` take
+``function="package.module:name"`` (a definition bound at the top level of an importable
+module, so a Dask worker can import it) and ``source``, the sha256 of its module's source that
+the spec computes itself (:func:`simlab.custom.source_hash`): editing the user's code changes
+the key.
+
 **Seeds** follow :mod:`simlab.rng`: an explicit seed (common random numbers), else the seed
 derived from the spec without its seed.
 
@@ -182,6 +188,9 @@ class Spec:
         if not isinstance(self.track_min_grad, (bool, np.bool_)):
             raise InputError(f"track_min_grad must be true or false, got {self.track_min_grad!r}")
         set_(self, "track_min_grad", bool(self.track_min_grad))
+        for group in ("problem", "noise"):
+            if getattr(self, group) == "custom":
+                set_(self, f"{group}_params", _with_source(group, getattr(self, f"{group}_params")))
         if self.noise == "zero-chain-oracle" and (self.problem != "zero-chain"
                                                   or self.noise_params):
             raise InputError("the zero-chain oracle is built from the zero-chain problem's "
@@ -318,7 +327,7 @@ class Spec:
         noise_params = {k: _decode(v) for k, v in self.noise_params}
         if self.noise == "zero-chain-oracle":
             noise = ZeroChainOracle.from_instance(problem.instance)
-        elif self.noise in ("two-point",):
+        elif self.noise in ("two-point", "custom"):
             noise = _construct(f"noise {self.noise}", LAWS[self.noise], noise_params)
         else:
             noise = _construct(f"noise {self.noise}", make_noise,
@@ -396,6 +405,22 @@ def _fields_of(component) -> dict:
         elif value is not None:
             out[f.name] = value
     return out
+
+
+def _with_source(group: str, params: tuple) -> tuple:
+    """A custom component's parameters with ``source`` set to the hash of its current source
+    (a stale or missing one is replaced: the spec names the code as it is now)."""
+    from simlab import custom
+
+    values = dict(params)
+    path = values.get("function")
+    if not isinstance(path, str) or not path:
+        raise InputError(f"a custom {group} is named by function='package.module:name' (a "
+                         "definition at the top level of an importable module, so that a Dask "
+                         "worker can import it; one defined in a notebook or __main__ cannot)")
+    kind = custom.ProblemDefinition if group == "problem" else custom.NoiseDefinition
+    values["source"] = custom.source_hash(custom.load(path, kind))
+    return _params(group, values)
 
 
 def _construct(what: str, constructor, kwargs: dict, *args):

@@ -48,6 +48,7 @@ from simlab.claims.zhiyi_ziyin import (  # noqa: F401
     dependent_xu,
     update_law,
     theorem_corollaries,
+    section6,
 )
 from simlab.claims.zhiyi_ziyin.common import (
     KS_LEVEL,

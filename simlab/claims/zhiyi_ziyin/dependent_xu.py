@@ -81,18 +81,20 @@ def check_eq13() -> Verdict:
     "eq. 14",
     "G = X_m^2 / ((1/c) sum_{i<=m} X_i^2); "
     "the expected value of G gives the variance of Delta theta",
+    mutant={"g_factor": 2},
 )
-def check_eq14() -> Verdict:
+def check_eq14(g_factor=1) -> Verdict:
     """Delta theta = X_m / sqrt((1/c) sum X_i^2) is odd in X_m, so E[Delta theta] = 0 and
     Var[Delta theta] = E[Delta theta^2] = E[G]; checked symbolically (oddness, square) and on a
     Monte Carlo sample (seed 14, 40 000 draws, m = 4, c = m)."""
     xs = sp.symbols("X1:5", real=True)
     update = xs[-1] / sp.sqrt(sum(xi**2 for xi in xs) / c)
     odd = sp.simplify(update.subs(xs[-1], -xs[-1]) + update) == 0
-    square_is_g = sp.simplify(update**2 - xs[-1] ** 2 / (sum(xi**2 for xi in xs) / c)) == 0
+    g_printed = g_factor * xs[-1] ** 2 / (sum(xi**2 for xi in xs) / c)
+    square_is_g = sp.simplify(update**2 - g_printed) == 0
     draws = np.random.default_rng(14).standard_normal((40_000, 4))
     sample_update = draws[:, -1] / np.sqrt((draws**2).sum(axis=1) / 4)
-    sample_g = sample_update**2
+    sample_g = g_factor * draws[:, -1] ** 2 / ((draws**2).sum(axis=1) / 4)
     gap = abs(np.var(sample_update) - sample_g.mean())
     holds = odd and square_is_g and gap < 1e-2
     evidence = (
@@ -116,11 +118,13 @@ def check_eq14() -> Verdict:
     "zz-eq15",
     "eq. 15",
     "K := X_m^2 / (X_m^2 + H) = G / c, H = sum_{i<m} X_i^2 ~ chi^2_{m-1}",
+    mutant={"x_in_denominator": 0},
 )
-def check_eq15() -> Verdict:
+def check_eq15(x_in_denominator=1) -> Verdict:
+    """``x_in_denominator``: the weight of X_m^2 in K's printed denominator (1 as printed)."""
     xm, rest = sp.symbols("X_m H", positive=True)
     g_value = xm**2 / ((xm**2 + rest) / c)
-    difference = sp.simplify(xm**2 / (xm**2 + rest) - g_value / c)
+    difference = sp.simplify(xm**2 / (x_in_denominator * xm**2 + rest) - g_value / c)
     return _verdict_from_equal(
         difference == 0,
         "symbolic",
@@ -181,11 +185,11 @@ def check_eq17() -> Verdict:
     return _verdict_from_equal(equal, method, evidence, EQ17, derived, f"f(z,h) = {derived}")
 
 
-@claim(PAPER, "zz-eq18", "eq. 18", "det d(z,h)/d(z,k) = z / k^2 (with h = z (1-k)/k)")
-def check_eq18() -> Verdict:
+@claim(PAPER, "zz-eq18", "eq. 18", "det d(z,h)/d(z,k) = z / k^2 (with h = z (1-k)/k)",
+       mutant={"printed": z / k})
+def check_eq18(printed=z / k**2) -> Verdict:
     h_of_k = z * (1 - k) / k
     jacobian = sp.Matrix([z, h_of_k]).jacobian([z, k]).det()
-    printed = z / k**2
     signed = sp.simplify(jacobian - printed) == 0
     absolute = sp.simplify(sp.Abs(jacobian) - printed) == 0
     evidence = (
@@ -317,8 +321,8 @@ def check_eq22() -> Verdict:
 
 def _mode_claim(density_expr, var, printed_mode, lower, upper, grid_values, correction_text):
     holds, evidence, best = check_mode(density_expr, var, printed_mode, lower, upper, grid_values)
-    evidence += "; grid maximisers: " + ", ".join(f"m={mm}: {arg:.4g}" for mm, arg in best)
-    return _verdict_from_equal(holds, "numeric", evidence, printed_mode, best, correction_text)
+    evidence += "; modes by analysis: " + ", ".join(f"m={mm}: {arg}" for mm, arg in best)
+    return _verdict_from_equal(holds, "symbolic", evidence, printed_mode, best, correction_text)
 
 
 def _no_interior_mode_text(var_name: str, upper: str) -> str:
@@ -346,12 +350,13 @@ MODE_GRID = (sp.Integer(4), sp.Integer(7), sp.Integer(12))
     "zz-eq22-mode",
     "eq. 22 (text)",
     "the mode of the Beta(1/2, (m-1)/2) law of K is 1/(m-2)",
+    mutant={"printed": sp.Integer(0)},
 )
-def check_eq22_mode() -> Verdict:
+def check_eq22_mode(printed=1 / (m - 2)) -> Verdict:
     return _mode_claim(
         k_density(),
         k,
-        1 / (m - 2),
+        printed,
         sp.Integer(0),
         sp.Integer(1),
         MODE_GRID,
@@ -439,10 +444,11 @@ def check_eq24_alt() -> Verdict:
     )
 
 
-@claim(PAPER, "zz-eq24-mode", "eq. 24 (text)", "the mode of G is m/(m-2) (c = m)")
-def check_eq24_mode() -> Verdict:
+@claim(PAPER, "zz-eq24-mode", "eq. 24 (text)", "the mode of G is m/(m-2) (c = m)",
+       mutant={"printed": sp.Integer(0)})
+def check_eq24_mode(printed=m / (m - 2)) -> Verdict:
     return _mode_claim(
-        g_density(m), g, m / (m - 2), sp.Integer(0), m, MODE_GRID, _no_interior_mode_text("g", "c")
+        g_density(m), g, printed, sp.Integer(0), m, MODE_GRID, _no_interior_mode_text("g", "c")
     )
 
 
@@ -451,12 +457,13 @@ def check_eq24_mode() -> Verdict:
     "zz-eq24-mode-c-m-minus-1",
     "eq. 24 (text)",
     "with c = m - 1 the mode of G is (m-1)/(m-2)",
+    mutant={"printed": sp.Integer(0)},
 )
-def check_eq24_mode_alt() -> Verdict:
+def check_eq24_mode_alt(printed=(m - 1) / (m - 2)) -> Verdict:
     return _mode_claim(
         g_density(m - 1),
         g,
-        (m - 1) / (m - 2),
+        printed,
         sp.Integer(0),
         m - 1,
         MODE_GRID,
@@ -544,8 +551,9 @@ def check_eq27() -> Verdict:
     "zz-eq27-concentration",
     "eq. 27 (text)",
     "when m = 2, g is either very close to 0 or very close to 1",
+    mutant={"printed_end": 3},
 )
-def check_eq27_concentration() -> Verdict:
+def check_eq27_concentration(printed_end=1) -> Verdict:
     found = {}
     for name, cc in CONVENTIONS.items():
         density_2 = g_density(cc).subs(m, 2)
@@ -557,7 +565,7 @@ def check_eq27_concentration() -> Verdict:
         f"and {u}, minimal at {crit}"
         for n, (u, crit) in found.items()
     )
-    holding = [n for n, (u, _) in found.items() if u == 1]
+    holding = [n for n, (u, _) in found.items() if u == printed_end]
     if len(holding) == 1:
         return Verdict(
             "holds-under-convention",
@@ -579,18 +587,19 @@ def check_eq27_concentration() -> Verdict:
     )
 
 
-@claim(PAPER, "zz-m-to-1-pointwise", "eq. 27 (text)", "for 0 < g < 1, lim_{m->1+} f_m(g) = 0")
-def check_m_to_1() -> Verdict:
+@claim(PAPER, "zz-m-to-1-pointwise", "eq. 27 (text)", "for 0 < g < 1, lim_{m->1+} f_m(g) = 0",
+       mutant={"printed": 1})
+def check_m_to_1(printed=0) -> Verdict:
     values = {
         str(point): sp.limit(g_density(m).subs(g, point), m, 1, "+")
         for point in (sp.Rational(1, 10), sp.Rational(1, 2), sp.Rational(9, 10))
     }
-    holds = all(value == 0 for value in values.values())
+    holds = all(value == printed for value in values.values())
     return _verdict_from_equal(
         holds,
         "symbolic",
         f"sympy limits at g = {values}",
-        0,
+        printed,
         values,
         f"lim_(m->1+) f_m(g) at g = {values} (sympy)",
     )
@@ -602,8 +611,11 @@ def check_m_to_1() -> Verdict:
     "eq. 27 (text)",
     "as m -> 1+ the law of G tends to a mixed delta distribution proportional to "
     "delta(g - 1) + delta(g)",
+    mutant={"printed_weight_at_zero": 0},
 )
-def check_m_to_1_mixture() -> Verdict:
+def check_m_to_1_mixture(printed_weight_at_zero=sp.Rational(1, 2)) -> Verdict:
+    """The printed mixture puts ``printed_weight_at_zero`` (1/2) of the mass at g = 0; the limit
+    weight at 0 is computed: 0 when E[1 - K] -> 0 (Markov), the quadrature showing the trend."""
     # 0 <= K <= 1 and E[1 - K] = 1 - 1/m (eq. 22) -> 0: by Markov, K -> 1 in probability
     markov = sp.limit(1 - 1 / m, m, 1, "+")
     lower_mass = {}
@@ -615,14 +627,14 @@ def check_m_to_1_mixture() -> Verdict:
         f"E[1 - K] = 1 - 1/m -> {markov} as m -> 1+ and 0 <= K <= 1, so K -> 1 and "
         f"G = mK -> 1 in probability; P(G < 1/2) by quadrature: {masses}"
     )
-    weight_at_zero = max(lower_mass.values())
-    holds = markov != 0 and weight_at_zero > mpmath.mpf("0.25")
+    computed_weight = 0 if markov == 0 else None
+    holds = computed_weight is not None and printed_weight_at_zero == computed_weight
     return _verdict_from_equal(
         holds,
         "symbolic",
         evidence,
-        "delta(g-1) + delta(g)",
-        "delta(g-1)",
+        f"weight {printed_weight_at_zero} at g = 0",
+        "delta(g-1)" if computed_weight == 0 else None,
         verified_fix(
             f"the limit law is delta(g - 1) alone: E[1 - K] -> {markov} with 0 <= K <= 1, so "
             f"G -> 1 in probability (P(G < 1/2): {masses})",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 
+import mpmath
 import sympy as sp
 
 from simlab.claims import Verdict, claim
@@ -99,12 +100,13 @@ def check_eq8_variance() -> Verdict:
     "zz-eq8-beta-limits",
     "eq. 8 (text)",
     "beta -> 0 gives N(mu, sigma^2); beta -> 1 sends the variance to 0 (delta distribution)",
+    mutant={"printed_at_one": sigma**2},
 )
-def check_eq8_limits() -> Verdict:
+def check_eq8_limits(printed_at_zero=(mu, sigma**2), printed_at_one=sp.Integer(0)) -> Verdict:
     mean, variance = ema_moments()
     at_zero = (sp.limit(mean, beta, 0), sp.limit(variance, beta, 0))
     at_one = sp.limit(variance, beta, 1)
-    holds = at_zero == (mu, sigma**2) and at_one == 0
+    holds = at_zero == tuple(printed_at_zero) and at_one == printed_at_one
     evidence = (
         f"beta -> 0: (mean, variance) -> {at_zero}; beta -> 1: variance -> {at_one} (fixed m)"
     )
@@ -196,9 +198,10 @@ def check_eq10() -> Verdict:
     "zz-eq10-below-sigma2",
     "eq. 10 (text)",
     "by the Cauchy-Schwarz inequality the bias-corrected variance is always smaller than sigma^2",
+    mutant={"printed_bound": sigma**2 / 2},
 )
-def check_eq10_bound() -> Verdict:
-    ratio = bias_corrected_variance() / sigma**2
+def check_eq10_bound(printed_bound=sigma**2) -> Verdict:
+    ratio = bias_corrected_variance() / printed_bound
     gap = sp.factor(sp.simplify(1 - ratio))
     values = [
         float(sp.N(gap.subs({beta: b, m: mm})))
@@ -232,10 +235,10 @@ def _asymptotic_variance(beta_value: sp.Expr) -> sp.Expr:
     "zz-beta-0.9-example",
     "Section 3.1",
     "when beta = 0.9 the variance converges to sigma^2/21",
+    mutant={"printed": sp.Rational(1, 19)},
 )
-def check_beta_09() -> Verdict:
+def check_beta_09(printed=sp.Rational(1, 21)) -> Verdict:
     derived = _asymptotic_variance(sp.Rational(9, 10))
-    printed = sp.Rational(1, 21)
     return _verdict_from_equal(
         derived == printed,
         "symbolic",
@@ -248,11 +251,11 @@ def check_beta_09() -> Verdict:
 
 @claim(
     PAPER,
-    "zz-beta-0.99-example", "Section 3.1", "when beta = 0.99 the variance converges to sigma^2/199"
+    "zz-beta-0.99-example", "Section 3.1", "when beta = 0.99 the variance converges to sigma^2/199",
+    mutant={"printed": sp.Rational(1, 201)},
 )
-def check_beta_099() -> Verdict:
+def check_beta_099(printed=sp.Rational(1, 199)) -> Verdict:
     derived = _asymptotic_variance(sp.Rational(99, 100))
-    printed = sp.Rational(1, 199)
     return _verdict_from_equal(
         derived == printed,
         "symbolic",
@@ -271,8 +274,9 @@ def check_beta_099() -> Verdict:
     "= N(mu, sigma^2/(m-1)); the text reads beta -> 1 with m >> 1/beta",
     {"printed_limit": sigma**2 / (m - 1)},
     reconstructed=True,
+    mutant={"printed_limit": sigma**2 / m},
 )
-def check_eq11() -> Verdict:
+def check_eq11(printed_limit=sigma**2 / (m - 1)) -> Verdict:
     derived = bias_corrected_variance()
     fixed_m = sp.limit(derived, beta, 1)
     printed_fixed_m = sp.limit(EQ10, beta, 1)
@@ -283,12 +287,12 @@ def check_eq11() -> Verdict:
         f"{printed_fixed_m}; the printed order (m -> oo first, then beta -> 1) gives "
         f"{iterated}"
     )
-    holds = sp.simplify(fixed_m - sigma**2 / (m - 1)) == 0
+    holds = sp.simplify(fixed_m - printed_limit) == 0
     return _verdict_from_equal(
         holds,
         "symbolic",
         evidence,
-        sigma**2 / (m - 1),
+        printed_limit,
         fixed_m,
         f"lim_(beta->1) at fixed m = {fixed_m} (simple average of m samples); "
         f"the iterated limit m -> oo then beta -> 1 is {iterated}",
@@ -300,9 +304,10 @@ def check_eq11() -> Verdict:
     "zz-eq12",
     "eq. 12",
     "m = 2/(1-beta), beta = (m-2)/m relate exponential and simple averages",
+    mutant={"printed_beta": (m - 1) / (m + 1)},
 )
-def check_eq12() -> Verdict:
-    inverse = sp.simplify((2 / (1 - beta)).subs(beta, (m - 2) / m) - m) == 0
+def check_eq12(printed_beta=(m - 2) / m) -> Verdict:
+    inverse = sp.simplify((2 / (1 - beta)).subs(beta, printed_beta) - m) == 0
     asymptotic = (1 - beta) / (1 + beta)  # lim_{m->oo} of eq. 10 / sigma^2
     matches = {
         name: sp.solve(sp.Eq(asymptotic, 1 / target), beta)
@@ -315,13 +320,13 @@ def check_eq12() -> Verdict:
         f"the two relations are inverse (sympy): {inverse}; matching (1-beta)/(1+beta) with: "
         + "; ".join(f"{n} gives beta = {sp.simplify(v[0])}" for n, v in matches.items())
     )
-    holding = [n for n, v in matches.items() if sp.simplify(v[0] - (m - 2) / m) == 0]
+    holding = [n for n, v in matches.items() if sp.simplify(v[0] - printed_beta) == 0]
     if inverse and holding:
         return Verdict(
             "holds-under-convention",
             evidence,
             "symbolic",
-            (m - 2) / m,
+            printed_beta,
             matches[holding[0]][0],
             convention=f"asymptotic variance matched to {holding[0]}",
         )
@@ -335,3 +340,43 @@ def check_eq12() -> Verdict:
         correction=f"matching the asymptotic variance to {simple}: beta = {beta_of_m}, "
         f"m = {sp.simplify(m_of_beta)} (sympy solve)",
     )
+
+
+def nesterov_momentum_constant(steps: int = 100_000) -> float:
+    """k (1 - (t_k - 1)/t_{k+1}) at k = ``steps`` for Nesterov's (1983) sequence t_1 = 1,
+    t_{k+1} = (1 + sqrt(1 + 4 t_k^2))/2 (mpmath, 30 digits): the c of a momentum 1 - c/k."""
+    with mpmath.workdps(30):
+        t = mpmath.mpf(1)
+        for _ in range(steps - 1):
+            t = (1 + mpmath.sqrt(1 + 4 * t * t)) / 2
+        following = (1 + mpmath.sqrt(1 + 4 * t * t)) / 2
+        return float(steps * (1 - (t - 1) / following))
+
+
+@claim(
+    PAPER,
+    "zz-nesterov-remark",
+    "Section 3.1 (after eq. 12)",
+    "beta = (m-2)/m is reminiscent of the optimal momentum rate (m-3)/m derived by Nesterov "
+    "[1983]",
+    mutant={"printed_rate": (m - 2) / m},
+)
+def check_nesterov(printed_rate=(m - 3) / m) -> Verdict:
+    """Nesterov's momentum coefficient (t_k - 1)/t_{k+1} is 1 - 3/k + o(1/k) (the usual closed
+    form (k-1)/(k+2)); with m the number of averaged steps the printed (m-3)/m is 1 - 3/m. Two
+    computations: m (1 - printed) -> 3 (sympy limit) against the constant of the exact recurrence
+    (:func:`nesterov_momentum_constant`, 10^5 steps, within 1e-3); and eq. 12's beta = (m-2)/m is
+    1 - 2/m (the two differ in that constant only, the "reminiscent")."""
+    printed_constant = sp.limit(m * (1 - printed_rate), m, sp.oo)
+    recurrence = nesterov_momentum_constant()
+    ema_constant = sp.limit(m * (1 - (m - 2) / m), m, sp.oo)
+    evidence = (f"printed momentum 1 - {printed_constant}/m + o(1/m) (sympy); Nesterov's "
+                f"recurrence: k (1 - (t_k - 1)/t_(k+1)) = {recurrence:.6f} at k = 10^5 (mpmath); "
+                f"eq. 12's beta = 1 - {ema_constant}/m")
+    if abs(float(printed_constant) - recurrence) < 1e-3:
+        return Verdict("holds", evidence, "symbolic+numeric", printed=printed_rate,
+                       computed=f"1 - {recurrence:.4f}/m")
+    return Verdict("fails", evidence, "symbolic+numeric", printed=printed_rate,
+                   computed=f"1 - {recurrence:.4f}/m",
+                   correction=f"Nesterov's momentum is 1 - {round(recurrence)}/m + o(1/m), i.e. "
+                   f"(m-{round(recurrence)})/m")

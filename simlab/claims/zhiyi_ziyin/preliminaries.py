@@ -13,7 +13,7 @@ import sympy as sp
 from sympy.stats import FDistribution, StudentT, density
 
 from simlab.claims import Verdict, claim
-from simlab.claims.checks import none_derived, verified_fix
+from simlab.claims.checks import identity, none_derived, verified_fix
 from simlab.claims.zhiyi_ziyin.common import (
     CONVENTIONS,
     KS_LEVEL,
@@ -32,8 +32,69 @@ from simlab.claims.zhiyi_ziyin.common import (
     positive_polynomial,
     quad_on_grid,
     scipy_agrees,
+    sigma,
     z,
 )
+
+
+# --------------------------------------------------------------------------- section 2: eq. 1-4
+def adam_update_two_steps(precondition_inside: bool):
+    """Delta theta_2 = (theta_2 - theta_1)/lambda after two gradients g1, g2, symbolic.
+
+    ``precondition_inside``: eq. 3 as printed, m_t = mu m_{t-1} + (1-mu) g_t/(sqrt(n_t/c_n) + eps)
+    (each gradient divided by its own step's preconditioner); otherwise Kingma & Ba (2014),
+    Algorithm 1: m_t = mu m_{t-1} + (1-mu) g_t and theta_t = theta_{t-1} - lambda (m_t/c_m) /
+    (sqrt(n_t/c_n) + eps). Both: n_t of eq. 2, c_n = 1 - beta^t, c_m = 1 - mu^t.
+    """
+    g1, g2, mom, eps_ = sp.symbols("g1 g2 mu epsilon", positive=True)
+    n1 = (1 - beta) * g1**2
+    n2 = beta * n1 + (1 - beta) * g2**2
+    root = [sp.sqrt(n1 / (1 - beta)) + eps_, sp.sqrt(n2 / (1 - beta**2)) + eps_]
+    if precondition_inside:
+        m1 = (1 - mom) * g1 / root[0]
+        m2 = mom * m1 + (1 - mom) * g2 / root[1]
+        update = -m2 / (1 - mom**2)
+    else:
+        m2 = mom * (1 - mom) * g1 + (1 - mom) * g2
+        update = -(m2 / (1 - mom**2)) / root[1]
+    box = {g1: (sp.Rational(1, 2), 2), g2: (sp.Rational(1, 3), 3), mom: (sp.Rational(1, 10),
+           sp.Rational(9, 10)), beta: (sp.Rational(1, 10), sp.Rational(9, 10)),
+           eps_: (sp.Rational(1, 1000), sp.Rational(1, 10))}
+    return update, mom, box
+
+
+@claim(
+    PAPER,
+    "zz-eq1-4-adam",
+    "eq. 1-4 (Section 2)",
+    "The Adam algorithm [Kingma and Ba, 2014] can be written as g_t = grad l(theta_{t-1}); "
+    "n_t = beta n_{t-1} + (1-beta) g_t^2; m_t = mu m_{t-1} + (1-mu) g_t/(sqrt(n_t/c_n) + eps); "
+    "theta_t = theta_{t-1} - lambda m_t/c_m, with c_n = 1 - beta^t, c_m = 1 - mu^t",
+    mutant={"precondition_inside": False},
+)
+def check_adam_algorithm(precondition_inside=True) -> Verdict:
+    """Compared with Kingma & Ba's Algorithm 1 at the second step (the first is the same in both
+    for any mu): the two updates, symbolic in g1, g2, mu, beta, eps, must be identical
+    (:func:`simlab.claims.checks.identity`, on a grid where sympy cannot simplify). The paper's
+    own analysis sets mu = 0 ("we also work in the limit mu = 0"), where the two coincide: that
+    identity verifies the correction."""
+    printed, mom, box = adam_update_two_steps(precondition_inside)
+    adam, _, _ = adam_update_two_steps(False)
+    same = identity(printed, adam, domain=box, points=3)
+    at_zero = identity(printed.subs(mom, 0), adam.subs(mom, 0),
+                       domain={s_: box[s_] for s_ in box if s_ != mom}, points=3)
+    evidence = (f"second update, printed eq. 1-4 vs Kingma & Ba: {same.verdict} ({same.evidence})"
+                f"; at mu = 0: {at_zero.verdict} ({at_zero.method})")
+    if same.verdict != "fails":
+        return Verdict(same.verdict, evidence, same.method, printed=printed, computed=adam)
+    return Verdict(
+        "fails", evidence, same.method, printed=printed, computed=adam,
+        correction=verified_fix(
+            "Kingma & Ba's Adam averages the raw gradients, m_t = mu m_{t-1} + (1-mu) g_t, and "
+            "preconditions the average: theta_t = theta_{t-1} - lambda (m_t/c_m)/(sqrt(n_t/c_n) "
+            "+ eps); eq. 3-4 equal it only at mu = 0, the case the paper analyses",
+            at_zero.verdict == "holds", "the two differ at mu = 0 too"),
+    )
 
 
 # --------------------------------------------------------------------------- section 3: chi2, t, F
@@ -143,6 +204,48 @@ def check_eq6_moments() -> Verdict:
     )
 
 
+def _expected_sums():
+    """E[sum X_i^2] and E[sum (X_i - Xbar)^2] for m i.i.d. N(mu, sigma^2), from E X^2 = sigma^2
+    + mu^2 and E Xbar^2 = sigma^2/m + mu^2 (sympy)."""
+    mean = sp.Symbol("mu", real=True)
+    second = sigma**2 + mean**2
+    raw = m * second
+    centred = sp.expand(m * second - m * (sigma**2 / m + mean**2))
+    return raw, centred, mean
+
+
+@claim(
+    PAPER,
+    "zz-sec3-unbiased-u",
+    "Section 3 (after eq. 6)",
+    "one might use the unbiased estimator U := Q/(n-1) instead of S (Q = sum_i^m X_i^2, mu = 0)",
+    mutant={"denominator": m},
+)
+def check_unbiased_u(denominator=m - 1) -> Verdict:
+    """Unbiased means E[U] = sigma^2. With the paper's Q = sum X_i^2 (mu = 0, the sum that
+    defines S = Q/m), E Q = m sigma^2, so E[Q/(m-1)] = m sigma^2/(m-1); Q/(m-1) is unbiased for
+    the centred sum sum (X_i - Xbar)^2 (Bessel), whose mean is (m-1) sigma^2. n is read as m,
+    the number of squares in Q."""
+    raw, centred, mean = _expected_sums()
+    domain = {m: (2, 50), sigma: (sp.Rational(1, 2), 3)}
+    printed = identity(raw.subs(mean, 0) / denominator, sigma**2, domain=domain, points=5)
+    bessel = identity(centred / (m - 1), sigma**2, domain=domain, points=5)
+    evidence = (f"E[Q] = {raw.subs(mean, 0)} (mu = 0), E[Q/({denominator})] vs sigma^2: "
+                f"{printed.verdict} ({printed.evidence}); E[sum (X_i - Xbar)^2] = {centred}, "
+                f"/(m-1): {bessel.verdict}")
+    if printed.verdict != "fails":
+        return Verdict(printed.verdict, evidence, printed.method, printed=denominator,
+                       computed=printed.computed)
+    return Verdict(
+        "fails", evidence, printed.method, printed=denominator, computed=printed.computed,
+        correction=verified_fix(
+            f"with Q = sum X_i^2 and mu = 0, E[Q/({denominator})] = "
+            f"{sp.simplify(raw.subs(mean, 0) / denominator)}: S = Q/m is the unbiased one; "
+            "Q/(m-1) is unbiased for the centred Q = sum (X_i - Xbar)^2 (mu unknown)",
+            bessel.verdict == "holds", "Bessel's correction did not check"),
+    )
+
+
 def _student_sample(samples: int, dof: int, seed: int):
     rng = np.random.default_rng(seed)
     return rng.standard_normal(samples), rng.standard_normal((samples, dof))
@@ -154,14 +257,17 @@ def _student_sample(samples: int, dof: int, seed: int):
     "Section 3",
     "T := X / sqrt(U), X independent of U estimated from m samples, is Student-t with m "
     "degrees of freedom",
+    mutant={"printed_dof": m - 2},
 )
-def check_student_t() -> Verdict:
-    """Monte Carlo (seed 6, 40 000 draws, m = 4): KS against scipy.stats.t(m) for U = Q/c."""
+def check_student_t(printed_dof=m) -> Verdict:
+    """Monte Carlo (seed 6, 40 000 draws, m = 4): KS against scipy.stats.t(printed_dof) for
+    U = Q/c."""
     dof, samples = 4, 40_000
     numerator, others = _student_sample(samples, dof, seed=6)
     q = (others**2).sum(axis=1)
     pvalues = {
-        name: ks_verdict(numerator / np.sqrt(q / float(cc.subs(m, dof))), scipy.stats.t(dof).cdf)
+        name: ks_verdict(numerator / np.sqrt(q / float(cc.subs(m, dof))),
+                         scipy.stats.t(float(printed_dof.subs(m, dof))).cdf)
         for name, cc in CONVENTIONS.items()
     }
     evidence = (
@@ -219,8 +325,9 @@ def check_t_moments() -> Verdict:
     "zz-sec3-student-mean",
     "Section 3",
     "T := (Xbar - mu) / sqrt(U/m) obeys a t-distribution with m - 1 degrees of freedom",
+    mutant={"printed_dof": m - 3},
 )
-def check_student_mean() -> Verdict:
+def check_student_mean(printed_dof=m - 1) -> Verdict:
     """Monte Carlo (seed 7, 40 000 draws, m = 5): the paper's U = Q/(m-1) about the known mean
     against Student's U = sum (X_i - Xbar)^2 / (m-1)."""
     size, samples = 5, 40_000
@@ -233,7 +340,8 @@ def check_student_mean() -> Verdict:
         "U = sum (X_i - Xbar)^2/(m-1) (Student)": data.var(axis=1, ddof=1),
     }
     pvalues = {
-        name: ks_verdict(mean / np.sqrt(u / size), scipy.stats.t(size - 1).cdf)
+        name: ks_verdict(mean / np.sqrt(u / size),
+                         scipy.stats.t(float(printed_dof.subs(m, size))).cdf)
         for name, u in variants.items()
     }
     evidence = (
@@ -245,11 +353,12 @@ def check_student_mean() -> Verdict:
 
 @claim(
     PAPER,
-    "zz-sec3-F-variable", "Section 3", "(Xbar - mu)^2 / (U^2 / m) obeys the F_{1,m-1} distribution"
+    "zz-sec3-F-variable", "Section 3", "(Xbar - mu)^2 / (U^2 / m) obeys the F_{1,m-1} distribution",
+    mutant={"u_power": 1},
 )
-def check_f_variable() -> Verdict:
+def check_f_variable(u_power=2) -> Verdict:
     scale, xbar, u = sp.symbols("a xbar U", positive=True)
-    printed = xbar**2 / (u**2 / m)
+    printed = xbar**2 / (u**u_power / m)
     # scale the data by a: Xbar -> a Xbar, U -> a^2 U (U is a variance)
     factor = sp.simplify(
         printed.subs({xbar: scale * xbar, u: scale**2 * u}, simultaneous=True) / printed
@@ -406,12 +515,13 @@ def check_eq7_variance() -> Verdict:
     "zz-eq7-divergence",
     "eq. 7 (text)",
     "the F_{1,m-1} variance is divergent when m <= 4",
+    mutant={"printed_last_divergent": 5},
 )
-def check_eq7_divergence() -> Verdict:
+def check_eq7_divergence(printed_last_divergent=4) -> Verdict:
     # z^2 f(z) ~ z^(2 - 1/2 - m/2) as z -> oo; integrable iff the exponent < -1
     exponent = sp.limit(sp.log(z**2 * F_DENSITY) / sp.log(z), z, sp.oo)
     finite_for = sp.solve_univariate_inequality(exponent < -1, m, relational=False)
-    printed_finite_for = sp.Interval.open(4, sp.oo)
+    printed_finite_for = sp.Interval.open(printed_last_divergent, sp.oo)
     evidence = (
         f"z^2 f(z) ~ z^({exponent}) at infinity: the second moment is finite iff m in "
         f"{finite_for}; printed: finite iff m in {printed_finite_for}"
@@ -433,16 +543,23 @@ def check_eq7_divergence() -> Verdict:
     "zz-eq7-variance-decreasing",
     "eq. 7 (text)",
     "the F_{1,m-1} variance is a decreasing function of time (m)",
+    mutant={"printed_sign": 1},
 )
-def check_eq7_decreasing() -> Verdict:
+def check_eq7_decreasing(printed_sign=-1) -> Verdict:
+    """``printed_sign`` -1: decreasing (as printed); +1 would say increasing."""
     derivative = sp.diff(f_variance(), m)
-    decreasing = positive_polynomial(-derivative, m, 5)
+    decreasing = positive_polynomial(printed_sign * derivative, m, 5)
     evidence = (
         f"d/dm Var = {sp.factor(derivative)}; -d/dm Var has all-positive coefficients in "
         f"u = m - 5 > 0: {decreasing} (for the derived variance)"
     )
     if decreasing:
         return Verdict("holds", evidence, "symbolic", None, sp.factor(derivative))
+    if positive_polynomial(-printed_sign * derivative, m, 5):  # the opposite sign is certified
+        return Verdict("fails", evidence + "; the opposite sign has the certificate", "symbolic",
+                       None, sp.factor(derivative),
+                       correction=f"d/dm Var = {sp.factor(derivative)} has the sign "
+                       f"{-printed_sign:+d} for m > 5")
     # the positive-coefficient certificate is sufficient, not necessary: no certificate decides
     return Verdict("unverifiable", evidence + "; the certificate is only sufficient",
                    "symbolic", None, sp.factor(derivative))
@@ -475,8 +592,9 @@ def check_eq7_sqrt() -> Verdict:
     "Proposition 1",
     "mu = 0, 0 <= beta < 1, eps = 0, iid Gaussian g_t: Delta theta is bounded (|Delta theta| <= "
     "c(beta, t)) hence sub-Gaussian with all moments finite",
+    mutant={"bound_scale": sp.Rational(1, 2)},
 )
-def check_proposition1() -> Verdict:
+def check_proposition1(bound_scale=1) -> Verdict:
     """Symbolic for t = 1..6: (1-beta^t)/(1-beta) - Delta theta^2 has a non-negative numerator.
 
     Adam with mu = 0: Delta theta = g_t / sqrt(n_t / c_n), n_t = (1-beta) sum beta^{t-i} g_i^2,
@@ -490,7 +608,7 @@ def check_proposition1() -> Verdict:
         n_t = (1 - beta) * sum(beta ** (steps - i) * grads[i - 1] ** 2 for i in range(1, steps + 1))
         bound = (1 - beta**steps) / (1 - beta)
         # bound - g_t^2 c_n / n_t >= 0  <=>  n_t - (1-beta) g_t^2 >= 0 (n_t > 0)
-        slack = sp.expand(n_t - (1 - beta) * grads[-1] ** 2)
+        slack = sp.expand(bound_scale * n_t - (1 - beta) * grads[-1] ** 2)
         # a quadratic form in g_1..g_{t-1} with coefficients in beta: each must be >= 0 on
         # 0 <= beta < 1; with beta = 1/(1+w), w > 0, each has a positive-coefficient certificate
         coefficients = sp.Poly(slack, *grads).coeffs() if slack != 0 else []
@@ -505,7 +623,7 @@ def check_proposition1() -> Verdict:
     draws = rng.standard_normal((100_000, steps))
     weights = (1 - b) * b ** np.arange(steps - 1, -1, -1)
     update = draws[:, -1] / np.sqrt((draws**2 @ weights) / (1 - b**steps))
-    bound = np.sqrt((1 - b**steps) / (1 - b))
+    bound = np.sqrt(float(bound_scale) * (1 - b**steps) / (1 - b))
     evidence = (
         f"n_t - (1-beta) g_t^2 = (1-beta) sum_(i<t) beta^(t-i) g_i^2 >= 0 for t = 1..6: "
         f"{certificates}, so |Delta theta| <= sqrt((1-beta^t)/(1-beta)); Monte Carlo (seed 2, "

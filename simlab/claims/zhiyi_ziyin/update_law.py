@@ -65,12 +65,13 @@ def check_eq28() -> Verdict:
     "zz-eq28-support",
     "eq. 28 (text)",
     "eq. 28 extends the distribution from [0, sqrt m] to [-sqrt m, sqrt m]",
+    mutant={"printed_end": sp.Integer(1)},
 )
-def check_eq28_support() -> Verdict:
+def check_eq28_support(printed_end=sp.sqrt(m)) -> Verdict:
     # K = X_m^2 / (X_m^2 + H) <= 1, so |X_k| = sqrt(K) <= 1 whatever m
     upper_k = sp.limit(z / (z + h), h, 0)
     _, mass_evidence = moment_matches(sp.Integer(1), EQ28, x, -1, 1, _grid())
-    holds = sp.simplify(sp.sqrt(upper_k) - sp.sqrt(m)) == 0
+    holds = sp.simplify(sp.sqrt(upper_k) - printed_end) == 0
     evidence = (
         f"sup K = {upper_k}, so X_k lies in [-1, 1] for every m; eq. 28 has unit mass "
         f"there ({mass_evidence})"
@@ -79,7 +80,7 @@ def check_eq28_support() -> Verdict:
         holds,
         "symbolic",
         evidence,
-        sp.sqrt(m),
+        printed_end,
         sp.sqrt(upper_k),
         f"X_k is supported on [-{sp.sqrt(upper_k)}, {sp.sqrt(upper_k)}] (sup K = {upper_k}); "
         f"[-{sp.sqrt(m * upper_k)}, {sp.sqrt(m * upper_k)}] is the support of X_g = sqrt(G) = "
@@ -148,15 +149,16 @@ EQ31 = sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi)
     "eq. 31",
     "lim_{m->oo} f_m(x_g) = e^{-x^2/2}/sqrt(2 pi)",
     {"f_oo(x_g)": EQ31},
+    mutant={"printed": sp.exp(-(x**2)) / sp.sqrt(sp.pi)},
 )
-def check_eq31() -> Verdict:
+def check_eq31(printed=EQ31) -> Verdict:
     limits = {name: limit_m_to_infinity(xg_density(cc)) for name, cc in CONVENTIONS.items()}
-    equal = {name: sp.simplify(lim - EQ31) == 0 for name, lim in limits.items()}
+    equal = {name: sp.simplify(lim - printed) == 0 for name, lim in limits.items()}
     return _verdict_from_equal(
         all(equal.values()),
         "symbolic",
         f"limits{STIRLING_NOTE}: {limits}; equal: {equal}",
-        EQ31,
+        printed,
         limits["c = m"],
         "lim_(m->oo) f_m(x_g) = " + "; ".join(f"{lim} under {n}" for n, lim in limits.items())
         + STIRLING_NOTE,
@@ -202,8 +204,9 @@ def check_eq33() -> Verdict:
     "Figure 1, Section 5.1",
     "the law of Delta theta (eq. 30) is bi-modal for small m and unimodal for large m; "
     "the transition happens at m = 3",
+    mutant={"printed": 2},
 )
-def check_modality() -> Verdict:
+def check_modality(printed=3) -> Verdict:
     # log f = ((m-3)/2) log(1 - x^2/m) + const: the sign of (m - 3) decides the shape
     slope = sp.factor(sp.diff(sp.log(xg_density(m)), x))
     transition = modality_transition()
@@ -212,9 +215,9 @@ def check_modality() -> Verdict:
         "m < 3, flat at m = 3, decreasing (unimodal at 0) for m > 3; "
         f"transition at m = {transition}"
     )
-    holds = transition == [3]
+    holds = transition == [printed]
     return _verdict_from_equal(
-        holds, "symbolic", evidence, 3, transition, f"transition at m = {transition}"
+        holds, "symbolic", evidence, printed, transition, f"transition at m = {transition}"
     )
 
 
@@ -229,16 +232,17 @@ def modality_transition() -> list:
     "Figure 2 (caption)",
     "the transition from a unimodal to a bi-modal distribution occurs at m = 2 "
     "as predicted (m = 2)",
+    mutant={"printed": 3},
 )
-def check_fig2_transition() -> Verdict:
+def check_fig2_transition(printed=2) -> Verdict:
     transition = modality_transition()
     flat = [sp.simplify(sp.diff(xg_density(m).subs(m, value), x)) == 0 for value in transition]
     return _verdict_from_equal(
-        transition == [2],
+        transition == [printed],
         "symbolic",
         f"eq. 30 changes shape at m = {transition} (Section 5.1 says m = 3); the law there is "
         f"flat in x (sympy): {flat}",
-        2,
+        printed,
         transition,
         verified_fix(
             f"the predicted transition is at m = {transition[0]}, where eq. 30 is flat "
