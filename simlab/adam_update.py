@@ -54,6 +54,7 @@ from simlab.errors import (
     check_count,
     check_finite,
     check_interval,
+    check_memory,
     check_positive,
 )
 from simlab.rng import seed_of
@@ -319,6 +320,10 @@ class UpdateSpec:
         check_choice("gradient", self.gradient, GRADIENTS)
         object.__setattr__(self, "steps", check_count("steps", self.steps, minimum=2))
         object.__setattr__(self, "samples", check_count("samples", self.samples, minimum=1))
+        # the gradients and the updates: two (samples x steps) float64 arrays, plus the
+        # simulator's working copies
+        check_memory(f"{self.samples:,} samples x {self.steps:,} steps",
+                     4 * 8 * self.samples * self.steps, "lower --samples or --steps")
         beta = self.beta
         if self.gradient == "exponential" and beta is None:
             beta = ADAM_DEFAULT_BETA2

@@ -67,6 +67,34 @@ def check_count(name: str, value, *, minimum: int = 1) -> int:
     return out
 
 
+def physical_memory() -> int | None:
+    """This machine's memory in bytes (None where the OS does not say)."""
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def format_bytes(nbytes: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
+        if nbytes < 1000 or unit == "PB":
+            return f"{nbytes:.3g} {unit}"
+        nbytes /= 1000
+    return f"{nbytes:.3g} EB"
+
+
+def check_memory(what: str, nbytes: float, remedy: str) -> int:
+    """Refuse, before anything is allocated, work whose arrays would not fit in half of this
+    machine's memory (one line naming the size); returns ``nbytes``."""
+    memory = physical_memory()
+    if memory is not None and nbytes > memory // 2:
+        raise InputError(f"{what} needs about {format_bytes(nbytes)} of memory, more than half "
+                         f"of this machine's {format_bytes(memory)}: {remedy}")
+    return int(nbytes)
+
+
 def check_choice(name: str, value: str, choices: Iterable[str]) -> str:
     choices = list(choices)
     if value not in choices:

@@ -588,3 +588,13 @@ def test_update_task_through_the_store_matches_the_simulator(tmp_path):
     fields = {k: v for k, v in derived.__dict__.items() if k != "seed"}
     assert derived.seed == seed_of({"adam-update": fields})
     assert au.UpdateSpec(gradient="cauchy", steps=5, samples=11).seed != derived.seed
+
+
+def test_a_sample_count_beyond_memory_is_one_line_before_any_allocation(capsys):
+    """Issue 18: ``adam-update --samples 1e13`` raised a MemoryError traceback; the size is now
+    checked against half of the machine's memory before anything is drawn."""
+    from simlab.cli import main
+
+    assert main(["adam-update", "--samples", "1e13"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "PB of memory" in err

@@ -21,7 +21,7 @@ import numpy as np
 from simlab import _kernels as kernels
 from simlab import custom
 from simlab.algorithms import Algorithm, make_algorithm
-from simlab.errors import InputError, check_choice, check_count
+from simlab.errors import InputError, check_choice, check_count, check_memory
 from simlab.noise import GEOMETRIES, NoiseLaw
 from simlab.problems import Problem
 from simlab.progress import progress
@@ -47,21 +47,6 @@ def log_checkpoints(steps: int, count: int = 30) -> np.ndarray:
     return np.union1d(points, [steps]).astype(np.int64)
 
 
-def _physical_memory() -> int | None:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _size(nbytes: float) -> str:
-    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
-        if nbytes < 1000 or unit == "PB":
-            return f"{nbytes:.3g} {unit}"
-        nbytes /= 1000
-    return f"{nbytes:.3g} EB"
-
-
 def run_bytes(steps: int, replicas: int, dim: int, checkpoints: int | None = None) -> int:
     """The memory a run allocates, in bytes: per replica its metrics at each checkpoint, its
     divergence step and its final iterate; the schedule's three arrays of K + 1 values; the
@@ -74,13 +59,9 @@ def check_run_size(steps: int, replicas: int, dim: int = 1,
                    checkpoints: int | None = None) -> int:
     """Refuse (:class:`InputError`, before anything is allocated) a run whose arrays would not
     fit in half of this machine's memory, naming the size; returns the size in bytes."""
-    need = run_bytes(steps, replicas, dim, checkpoints)
-    memory = _physical_memory()
-    if memory is not None and need > memory // 2:
-        raise InputError(f"the run needs about {_size(need)} of memory (K = {steps:,} steps, "
-                         f"R = {replicas:,} replicas, d = {dim:,}), more than half of this "
-                         f"machine's {_size(memory)}: lower the steps, replicas or dimension")
-    return need
+    return check_memory(f"the run (K = {steps:,} steps, R = {replicas:,} replicas, "
+                        f"d = {dim:,})", run_bytes(steps, replicas, dim, checkpoints),
+                        "lower the steps, replicas or dimension")
 
 
 def simulate(problem: Problem, noise: NoiseLaw, algorithm: Algorithm | str,
