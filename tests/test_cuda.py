@@ -380,3 +380,28 @@ def test_gpu_gaussian_runs_agree_to_rounding():
     gpu = simulate(problem, noise, "gclip", backend="cuda", **kwargs)
     np.testing.assert_allclose(gpu.metrics["error"], cpu.metrics["error"], rtol=1e-9, atol=0)
     np.testing.assert_allclose(gpu.final_iterates, cpu.final_iterates, rtol=1e-9, atol=1e-12)
+
+
+def test_sweeps_and_reproduce_pass_the_backend_to_engine_cells(tmp_path):
+    """``sweep(..., backend=)`` (and so ``simlab sweep --backend``, ``reproduce --backend``,
+    which set it through simlab.run.context) runs engine cells on the chosen backend: under
+    the simulator or on a GPU the stored Result is the CPU's bits; without either, a clear
+    error before anything is stored."""
+    from simlab.run import Spec, sweep, using
+    from simlab.run.context import compute
+
+    spec = Spec.of(simlab.Quadratic(dim=3), simlab.Pareto(tail=1.5), "gclip",
+                   simlab.constant(0.1, 1.0), steps=STEPS, replicas=REPLICAS, seed=SEED)
+    cpu = sweep([spec], store=tmp_path / "cpu", show_progress=False)[spec.key]
+    if SIMULATED or GPU:
+        gpu = sweep([spec], store=tmp_path / "gpu", show_progress=False,
+                    backend="cuda")[spec.key]
+        assert gpu.params.get("backend") == "cuda"
+        assert identical(cpu, gpu, ignore=("threads", "backend"))
+        with using(store=str(tmp_path / "ctx"), backend="cuda"):
+            assert compute([spec])[spec].params.get("backend") == "cuda"
+    else:
+        with pytest.raises(InputError, match="needs a CUDA GPU"):
+            sweep([spec], store=tmp_path / "gpu", show_progress=False, backend="cuda")
+    with pytest.raises(InputError, match="backend"):
+        sweep([spec], store=tmp_path / "bad", show_progress=False, backend="gpu")

@@ -64,6 +64,9 @@ def configure(parser):
                          help="run the cells on a Dask LocalCluster of N worker processes")
     cluster.add_argument("--scheduler", default=None, metavar="ADDRESS",
                          help="run the cells on a running Dask cluster (tcp://host:port)")
+    parser.add_argument("--backend", choices=("cpu", "cuda", "auto"), default="cpu",
+                        help="where engine cells run: cpu (default), cuda or auto (the GPU "
+                             "for the combinations the CUDA backend supports, else the CPU)")
     parser.add_argument("--processes", type=int, default=2, metavar="P",
                         help="stages run in this many processes, one numba thread each "
                              "(default 2)")
@@ -185,7 +188,8 @@ def run(args) -> dict:
     jobs = [(verb, _stage_args(verb, full if mode == "full" else quick, out), title)
             for verb, quick, full, title in stages]
     cluster = None
-    runner = {"store": str(store.root), "executor": "local", "scheduler": None}
+    runner = {"store": str(store.root), "executor": "local", "scheduler": None,
+              "backend": args.backend}
     if args.scheduler is not None:
         runner.update(executor="dask", scheduler=_check_scheduler(args.scheduler))
     elif args.workers is not None:

@@ -40,6 +40,9 @@ def configure(parser):
                         help="with Dask: split each cell into tasks of at most R replicas")
     parser.add_argument("--store", default=None, metavar="DIR",
                         help="result store directory (default $SIMLAB_CACHE or .simlab-cache)")
+    parser.add_argument("--backend", choices=("cpu", "cuda", "auto"), default="cpu",
+                        help="where engine cells run: cpu (default), cuda (numba-cuda, "
+                             "simlab[cuda]) or auto (the GPU where present and supported)")
 
 
 def final_median_error(result) -> float:
@@ -58,7 +61,7 @@ def run(args) -> dict:
     cells = grid.cells()
     outcomes = {outcome.cell: outcome for outcome in iter_sweep(
         cells, store, scheduler=args.scheduler, workers=args.workers,
-        replicas_per_task=args.replicas_per_task)}
+        replicas_per_task=args.replicas_per_task, backend=args.backend)}
     rows = []
     for cell in dict.fromkeys(cells):
         outcome = outcomes[cell]

@@ -33,6 +33,7 @@ class Runner:
     workers: int | None = None
     numba_threads: int = 1
     show_progress: bool = False
+    backend: str = "cpu"
     counts: dict = field(default_factory=lambda: {"computed": 0, "cached": 0})
 
 
@@ -72,7 +73,7 @@ def compute(cells) -> dict:
     for outcome in iter_sweep(cells, store, executor=runner.executor,
                               scheduler=runner.scheduler, workers=runner.workers,
                               numba_threads=runner.numba_threads,
-                              show_progress=runner.show_progress):
+                              show_progress=runner.show_progress, backend=runner.backend):
         outcomes[outcome.cell] = outcome.result
         runner.counts["cached" if outcome.status == "cached" else "computed"] += 1
     return {cell: outcomes[cell] for cell in cells}

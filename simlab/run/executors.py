@@ -113,7 +113,8 @@ def _pin_numba_environment() -> None:
     os.environ["NUMBA_NUM_THREADS"] = str(numba.config.NUMBA_NUM_THREADS)
 
 
-def _run_on_worker(cell: Spec | Task, first: int, count: int, numba_threads: int):
+def _run_on_worker(cell: Spec | Task, first: int, count: int, numba_threads: int,
+                   backend: str = "cpu"):
     """A Dask task: replicas ``first .. first + count - 1`` of a cell with ``numba_threads``
     numba threads (the setting is per thread, so it is made in the task, on the worker thread
     that runs the kernel)."""
@@ -123,7 +124,7 @@ def _run_on_worker(cell: Spec | Task, first: int, count: int, numba_threads: int
     numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
     start = time.perf_counter()
     if cell.kind == "engine":
-        result = cell.compute(replica_offset=first, replicas=count)
+        result = cell.compute(replica_offset=first, replicas=count, backend=backend)
     else:
         result = cell.compute()
     return result, time.perf_counter() - start
@@ -161,7 +162,7 @@ def iter_sweep(cells: Iterable[Spec | Task] | Grid,
                executor: str | None = None, scheduler: str | None = None,
                workers: int | None = None, numba_threads: int = 1,
                replicas_per_task: int | None = None,
-               show_progress: bool = True) -> Iterator[Outcome]:
+               show_progress: bool = True, backend: str = "cpu") -> Iterator[Outcome]:
     """Run every cell (or every cell of a :class:`Grid`) not yet in the store, yielding an
     :class:`Outcome` per cell as it is available (cached ones first), each computed cell
     written to the store before it is yielded.
@@ -172,8 +173,13 @@ def iter_sweep(cells: Iterable[Spec | Task] | Grid,
     ``replicas_per_task``: with Dask, split each cell into tasks of at most this many replicas
     (for sweeps of few, large cells; the merged Result is bit-identical to one piece). Every
     cell is validated (its objects built) before anything runs. Duplicate cells run once.
+    ``backend``: where engine cells run (:data:`simlab.run.engine.BACKENDS`; "auto" takes the
+    GPU for the combinations the CUDA backend supports, the CPU for the rest). The store key
+    does not name the backend: the CUDA kernels give the CPU engine's bits where IEEE
+    arithmetic allows (see simlab/run/cuda.py for the laws where they differ by ulps).
     """
     from simlab.progress import progress
+    from simlab.run.engine import BACKENDS
 
     store = store if isinstance(store, Store) else Store(store)
     if executor is None:
@@ -186,6 +192,7 @@ def iter_sweep(cells: Iterable[Spec | Task] | Grid,
     if workers is not None:
         workers = check_workers(workers)
     numba_threads = check_count("numba threads per task", numba_threads)
+    check_choice("backend", backend, BACKENDS)
     if replicas_per_task is not None:
         if executor != "dask":
             raise InputError("replicas per task applies to the dask executor only")
@@ -230,11 +237,12 @@ def iter_sweep(cells: Iterable[Spec | Task] | Grid,
                 # are waited for afterwards
                 taken: set = set()
                 if executor == "local":
-                    finished = _local(_claim(store, remaining, taken))
+                    finished = _local(_claim(store, remaining, taken), backend)
                 else:
                     mine = list(_claim(store, remaining, taken))
                     finished = (_dask(mine, scheduler, workers or os.cpu_count() or 1,
-                                      numba_threads, replicas_per_task) if mine else ())
+                                      numba_threads, replicas_per_task, backend)
+                                if mine else ())
                 for cell, result, seconds in finished:
                     store.put(cell, result, seconds)
                     store.release(cell)
@@ -344,15 +352,15 @@ def _check_workers(client) -> None:
         raise InputError(f"Dask workers run another simlab version than {_version()}: {wrong}")
 
 
-def _local(cells: list[Spec | Task]):
+def _local(cells: list[Spec | Task], backend: str = "cpu"):
     for cell in cells:
         start = time.perf_counter()
-        result = cell.compute()
+        result = cell.compute(backend=backend) if cell.kind == "engine" else cell.compute()
         yield cell, result, time.perf_counter() - start
 
 
 def _dask(cells: list[Spec | Task], scheduler: str | None, workers: int, numba_threads: int,
-          replicas_per_task: int | None):
+          replicas_per_task: int | None, backend: str = "cpu"):
     from distributed import Client, LocalCluster, as_completed
 
     if scheduler is None:  # ":0": a free port (the scheduler serves HTTP even without bokeh)
@@ -377,7 +385,8 @@ def _dask(cells: list[Spec | Task], scheduler: str | None, workers: int, numba_t
         # as_completed holds each future only until it is yielded: a finished cell's Result
         # leaves the cluster's memory once it is in the store
         for future in as_completed(client.map(_run_on_worker, *arguments, key=list(tasks),
-                                              numba_threads=numba_threads)):
+                                              numba_threads=numba_threads,
+                                              backend=backend)):
             result, seconds = future.result()
             cell, index = tasks[future.key]
             future.release()
@@ -397,14 +406,14 @@ def sweep(cells: Iterable[Spec | Task] | Grid,
           store: Store | str | os.PathLike | None = None, *,
           executor: str | None = None, scheduler: str | None = None, workers: int | None = None,
           numba_threads: int = 1, replicas_per_task: int | None = None,
-          show_progress: bool = True) -> dict:
+          show_progress: bool = True, backend: str = "cpu") -> dict:
     """``{cell.key: Result}`` for every cell, in the order given, computing only the cells not
     already in the store (see :func:`iter_sweep` for the arguments)."""
     cells = cells.cells() if isinstance(cells, Grid) else list(cells)
     outcomes = {outcome.cell.key: outcome.result for outcome in iter_sweep(
         cells, store, executor=executor, scheduler=scheduler, workers=workers,
         numba_threads=numba_threads, replicas_per_task=replicas_per_task,
-        show_progress=show_progress)}
+        show_progress=show_progress, backend=backend)}
     return {cell.key: outcomes[cell.key] for cell in cells}
 
 
