@@ -119,8 +119,24 @@ def _whole(name: str, value, minimum: int = 1) -> int:
 
 # -- engine runs ----------------------------------------------------------------------------
 
+class _Keyed:
+    """What a Spec and a Task share: the canonical spec and the store key made from it."""
+
+    _KEY_LABEL = ""
+
+    def spec(self) -> dict:
+        """The canonical spec as plain JSON types (what the key hashes, minus the version)."""
+        return self._spec()
+
+    @property
+    def key(self) -> str:
+        """sha256 (hex) of the canonical JSON of the spec and ``simlab.__version__``."""
+        payload = canonical_json({self._KEY_LABEL: self._spec(), "simlab": version()})
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
-class Spec:
+class Spec(_Keyed):
     """One engine run, named by its description (see the module docstring).
 
     ``*_params`` accept dicts and are stored as sorted tuples of pairs, so a spec is hashable
@@ -147,6 +163,7 @@ class Spec:
     track_min_grad: bool = False
 
     kind = "engine"
+    _KEY_LABEL = "cell"
 
     def __post_init__(self):
         from simlab.algorithms import ALGORITHMS
@@ -217,16 +234,6 @@ class Spec:
         if seed:
             spec["seed"] = self.seed
         return spec
-
-    def spec(self) -> dict:
-        """The canonical spec as plain JSON types (what the key hashes, minus the version)."""
-        return self._spec()
-
-    @property
-    def key(self) -> str:
-        """sha256 (hex) of the canonical JSON of the spec and ``simlab.__version__``."""
-        payload = canonical_json({"cell": self._spec(), "simlab": version()})
-        return hashlib.sha256(payload.encode()).hexdigest()
 
     def flat(self) -> dict:
         """The spec under the flat names of :class:`Grid` (``dim``, ``noise.tail_index``...)."""
@@ -451,7 +458,7 @@ def spec_from_json(spec: dict):
 # -- other computations -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Task:
+class Task(_Keyed):
     """A stored computation other than an engine run (see the module docstring).
 
     ``function`` is ``"package.module:name"``; ``params`` its keyword arguments (canonical
@@ -464,6 +471,7 @@ class Task:
     seed: int | None | bool = None
 
     kind = "task"
+    _KEY_LABEL = "task"
 
     def __post_init__(self):
         module, colon, name = str(self.function).partition(":")
@@ -481,14 +489,6 @@ class Task:
         if seed:
             spec["seed"] = self.seed
         return spec
-
-    def spec(self) -> dict:
-        return self._spec()
-
-    @property
-    def key(self) -> str:
-        payload = canonical_json({"task": self._spec(), "simlab": version()})
-        return hashlib.sha256(payload.encode()).hexdigest()
 
     @property
     def replicas(self) -> int:
