@@ -11,10 +11,11 @@ where a percentile bootstrap of the mean under-covers when a few replicas carry 
 interval must reach: :func:`simlab.analysis.resolution` of its prediction and the competing
 predictions (the other printed version's exponent, the regime's, the law's): 0.05, or half the
 gap to the nearest competitor farther than the tolerance. In a powered budget (``--full``) each
-experiment runs twice (:func:`run_powered`): a pilot at the budget's replicas, then every group
-of cells that share draws again at :func:`simlab.analysis.replicas_for` the pilot's half-width
-and the group's smallest resolution (the half-width falls like 1/sqrt(replicas)), capped by the
-budget's ``max_replica_steps`` per cell. The rule is code, not typed numbers: the replicas of a
+experiment runs a pilot at the budget's replicas, then every group of cells that share draws
+and hold an undecided row again at :func:`simlab.analysis.replicas_for` the last stage's
+half-width and the group's smallest resolution (the half-width falls like 1/sqrt(replicas)),
+capped by the budget's ``max_replica_steps`` per cell; at most ``budget.power_stages`` times
+(a small pilot's half-width is itself noisy, so a stage may fall short) (:func:`run_powered`). The rule is code, not typed numbers: the replicas of a
 row are in its ``replicas`` field and its pilot's in ``extra["pilot_replicas"]``.
 """
 
@@ -68,6 +69,8 @@ class Budget:
     powered: bool = False
     #: the most replica-steps x d one cell of the powered stage may take
     max_replica_steps: float = 4e8
+    #: powered stages at most (each re-estimates the replicas from the last one's half-width)
+    power_stages: int = 3
     #: Theorem 2 in its stated regime: the alphas whose K >= theorem2_asymptotic_K(alpha) runs,
     #: how many horizons (a factor 2 apart) and how many replicas in the pilot
     theorem2_asymptotic_alphas: tuple[float, ...] = ()
@@ -83,8 +86,10 @@ FULL = Budget("full", tuple(round(1.1 + 0.1 * i, 1) for i in range(10)),
               theorem4_steps=4000, theorem4_replicas=640,
               theorem2_decades=1.5, theorem2_points=4, theorem2_replicas=64,
               sgd_replicas=131_072, sgd_steps=30,
-              dims=(8, 32, 128), dims_steps=700, dims_replicas=64, resamples=400,
-              blocks=32, powered=True, theorem2_asymptotic_alphas=(1.8, 2.0))
+              dims=(4, 16, 64), dims_steps=500, dims_replicas=64, resamples=400,
+              blocks=32, powered=True, max_replica_steps=1e8,
+              theorem2_asymptotic_alphas=(1.8, 2.0), theorem2_asymptotic_replicas=16,
+              theorem2_asymptotic_max=4e8)
 BUDGETS = {"quick": QUICK, "full": FULL}
 
 #: ``bound_holds`` in the verdict words: :func:`simlab.analysis.upper_bound_verdict`'s
@@ -294,19 +299,24 @@ def run_powered(plan: Callable, analyse: Callable, budget: Budget,
     if not budget.powered:
         return rows
     pilot = {row.extra["group"]: row.replicas for row in rows}
-    replicas = powered_replicas(rows, planned, budget)
-    if all(chosen <= pilot[group] for group, (chosen, _) in replicas.items()):
-        for row in rows:
-            row.extra.update(pilot_replicas=row.replicas, replicas_needed=row.replicas,
-                             capped=False)
-        return rows
-    planned = plan(budget, seed, {group: max(chosen, pilot[group])
-                                  for group, (chosen, _) in replicas.items()})
-    rows = analyse(planned, compute(_specs(planned)))
+    current = dict(pilot)
+    needs = {group: (count, count) for group, count in pilot.items()}
+    for _ in range(budget.power_stages):
+        # only groups with a row the last stage left undecided ask for more
+        open_groups = {row.extra["group"] for row in rows if row.verdict == "inconclusive"}
+        chosen = {group: value for group, value in powered_replicas(rows, planned,
+                                                                    budget).items()
+                  if group in open_groups and value[0] > current[group]}
+        if not chosen:
+            break
+        needs.update(chosen)
+        current.update({group: value[0] for group, value in chosen.items()})
+        planned = plan(budget, seed, current)
+        rows = analyse(planned, compute(_specs(planned)))
     for row in rows:
-        chosen, needed = replicas[row.extra["group"]]
+        chosen_count, needed = needs[row.extra["group"]]
         row.extra.update(pilot_replicas=pilot[row.extra["group"]], replicas_needed=needed,
-                         capped=needed > chosen)
+                         capped=needed > chosen_count)
     return rows
 
 

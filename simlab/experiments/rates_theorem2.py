@@ -22,7 +22,8 @@ Three kinds of rows, all on the same problem (:data:`THEOREM2_PROBLEM`):
   row carries in ``extra["cost"]`` the replica-steps of each asymptotic sweep of the budget, the
   engine's throughput measured on the sweeps that ran (the store's seconds per cell) and the
   time each would take on the engine and on a Dask cluster of N workers (cells and replica
-  blocks spread over the workers: the time divided by N, down to one horizon's share).
+  blocks spread over the workers: the time divided by N, but never below one replica of the
+  longest horizon, which one worker runs alone).
 
 Every horizon, start and schedule of a (law, alpha) shares one seed (common random numbers: the
 points of a sweep differ by K, x_0 and the schedule, not by the draws). Estimator, resolution
@@ -181,10 +182,10 @@ def _cost_report(planned: list[dict], budget: Budget) -> dict:
                  "horizons": horizons.tolist(), "replicas": budget.theorem2_asymptotic_replicas}
         if rate is not None:
             entry["seconds_engine"] = cost / rate
-            largest = float(horizons[-1]) * budget.theorem2_asymptotic_replicas / rate
+            # one replica of the longest horizon cannot be split across workers
+            single = float(horizons[-1]) / rate
             for workers in DASK_WORKERS:
-                entry[f"seconds_dask_{workers}_workers"] = max(cost / rate / workers,
-                                                               largest / workers)
+                entry[f"seconds_dask_{workers}_workers"] = max(cost / rate / workers, single)
         report[f"alpha={alpha:g}"] = entry
     return report
 
