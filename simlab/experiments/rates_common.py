@@ -15,8 +15,10 @@ experiment runs a pilot at the budget's replicas, then every group of cells that
 and hold an undecided row again at :func:`simlab.analysis.replicas_for` the last stage's
 half-width and the group's smallest resolution (the half-width falls like 1/sqrt(replicas)),
 capped by the budget's ``max_replica_steps`` per cell; at most ``budget.power_stages`` times
-(a small pilot's half-width is itself noisy, so a stage may fall short) (:func:`run_powered`). The rule is code, not typed numbers: the replicas of a
-row are in its ``replicas`` field and its pilot's in ``extra["pilot_replicas"]``.
+(a small pilot's half-width is itself noisy, so a stage may fall short) (:func:`run_powered`).
+The rule is code, not typed numbers: the replicas of a row are in its ``replicas`` field, its
+pilot's in ``extra["pilot_replicas"]``, what its resolution asked for in
+``extra["replicas_needed"]`` and whether the cap cut that in ``extra["capped"]``.
 """
 
 from __future__ import annotations
@@ -102,19 +104,21 @@ class Row:
     """One line of the ``rates`` table.
 
     ``predicted_slope`` is the exponent :mod:`simlab.theory` derives from the theorem's bound;
-    ``measured_slope`` the least-squares log-log slope of ``statistic`` over replicas against
-    ``x`` in ``window`` (fixed per experiment), with the 95% bootstrap interval
-    ``[ci_low, ci_high]``; ``verdict`` is :func:`simlab.analysis.verdict` (holds, fails or
-    inconclusive) and ``bound_holds`` :func:`simlab.analysis.upper_bound_verdict` in the same
-    words (None where the prediction is not a bound). ``schedule`` names the printed version of
-    the schedule the run used (``appendix`` or ``main-text``; None where there is one);
-    ``resolution`` the half-width the interval had to reach (:func:`simlab.analysis.resolution`
-    of the prediction and its competitors, fixed before the run). A failing row's ``correction`` names the
+    ``measured_slope`` the median over replica blocks of the least-squares log-log slope of the
+    block's ``statistic`` against ``x`` in ``window`` (fixed per experiment), with the 95%
+    order-statistic interval ``[ci_low, ci_high]`` (:func:`simlab.analysis.mom_slope`);
+    ``verdict`` is :func:`simlab.analysis.verdict` (holds, fails or inconclusive) and
+    ``bound_holds`` :func:`simlab.analysis.upper_bound_verdict` in the same words (None where
+    the prediction is not a bound). ``schedule`` names the printed version of the schedule the
+    run used (``appendix`` or ``main-text``; None where there is one); ``resolution`` the
+    half-width the interval had to reach (:func:`simlab.analysis.resolution` of the prediction
+    and its competitors, fixed before the run). A failing row's ``correction`` names the
     derived exponent the interval holds instead (the bound's in the run's regime, or the law's),
     or says that none was derived. ``why`` says why the statistic matches what the theorem
     bounds. ``regime`` says which terms of the schedule or which mechanism is in charge over the
-    window; ``regime_slope`` is the exponent of the same bound in that regime (Theorem 2) and
-    ``law_slope`` the exponent the law's actual tail index implies (Theorem 4, dimension).
+    window (``asymptotic`` where the theorem's stated regime); ``regime_slope`` is the exponent
+    of the same bound in that regime (Theorem 2) and ``law_slope`` the exponent the law's actual
+    tail index implies (Theorem 4, dimension).
     ``points`` holds the fitted (x, y) for the figure.
     """
 
@@ -157,8 +161,8 @@ class Row:
             computed=self.measured_slope, correction=self.correction,
             evidence=(f"log-log slope of the {self.statistic} of {self.quantity} over "
                       f"{self.replicas} replicas against {self.x} in [{self.window[0]:g}, "
-                      f"{self.window[1]:g}]: {self.measured_slope:+.3f}, 95% median-of-means interval "
-                      f"[{self.ci_low:+.3f}, {self.ci_high:+.3f}], tolerance "
+                      f"{self.window[1]:g}]: {self.measured_slope:+.3f}, 95% median-of-means "
+                      f"interval [{self.ci_low:+.3f}, {self.ci_high:+.3f}], tolerance "
                       f"{analysis.SLOPE_TOLERANCE:g}, resolution {self.resolution:.3g}"),
             subject=f"{self.experiment}: {self.algorithm}, {self.noise}, alpha = {self.alpha:g}",
             ref=f"Zhang et al. 2020, {self.theorem}")
@@ -175,12 +179,6 @@ def _own_seed(experiment: str, replicate: int | None, **description) -> int | No
     """A cell that shares no draws: its seed is derived from its spec (None), or, for another
     replicate of the experiment, from its description and the replicate."""
     return None if replicate is None else shared_seed(experiment, replicate, **description)
-
-
-def _bootstrap_seed(*specs: Spec, **description) -> int:
-    """The bootstrap's seed: :func:`simlab.rng.seed_of` of the fitted cells' seeds and what
-    else names the fit (never the order of execution)."""
-    return seed_of({"bootstrap": [spec.seed for spec in specs], **description})
 
 
 def _specs(planned: list[dict]) -> list[Spec]:

@@ -36,7 +36,7 @@ import json
 
 import numpy as np
 
-from simlab import analysis, theory
+from simlab import theory
 from simlab.experiments.rates_common import (
     Budget,
     Row,

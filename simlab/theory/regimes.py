@@ -199,5 +199,6 @@ def theorem2_asymptotic_sigma(alpha: float) -> float:
 
 __all__ = ["ETA_TERMS", "TAU_TERMS", "gclip_error_bound", "gclip_law_d_exponent",
            "projection_crossover", "sgd_block_mean_exponent", "theorem2_asymptotic_K",
-           "theorem2_asymptotic_sigma", "theorem2_first_K", "theorem2_regime_exponent", "theorem2_sigma",
-           "theorem2_term_exponents", "theorem2_terms", "theorem4_law_exponent"]
+           "theorem2_asymptotic_sigma", "theorem2_first_K", "theorem2_regime_exponent",
+           "theorem2_sigma", "theorem2_term_exponents", "theorem2_terms",
+           "theorem4_law_exponent"]
