@@ -145,6 +145,8 @@ def _theorem4_rows(planned: list[dict], results, budget: Budget) -> list[Row]:
                     "honest interval",
                 steps=cell["specs"][0].steps, x="k", window=list(window),
                 regime=("asymptotic" if crossover <= window[0] else
+                        "projection-bound throughout (eta_k tau_k = 4 G k^p/(k+1) with p >= 1 "
+                        "never falls below the box width)" if np.isinf(crossover) else
                         f"projection-bound until k ~ {crossover:.3g} (eta_k tau_k > box width)"),
                 law_slope=theorem4_law_exponent(alpha, noise.tail_index, power),
                 extra={"group": cell["group"], "G": G, "sigma": noise.sigma(alpha, 1),
