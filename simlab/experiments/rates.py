@@ -151,7 +151,7 @@ def sgd_failure_cells(budget: Budget, seed: int | None = None,
                            replicas=count, seed=common,
                            checkpoints=[budget.sgd_steps], alpha=alpha)
             planned.append(dict(spec=spec, specs=[spec], law=law, alpha=alpha, name=name,
-                                group=group,
+                                group=group, max_replicas=SGD_MAX_REPLICAS,
                                 noise=noise, schedule=schedule, problem=problem))
     return planned
 

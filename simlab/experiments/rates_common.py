@@ -18,11 +18,14 @@ capped by the budget's ``max_replica_steps`` per cell; at most ``budget.power_st
 (a small pilot's half-width is itself noisy, so a stage may fall short) (:func:`run_powered`).
 The rule is code, not typed numbers: the replicas of a row are in its ``replicas`` field, its
 pilot's in ``extra["pilot_replicas"]``, what its resolution asked for in
-``extra["replicas_needed"]`` and whether the cap cut that in ``extra["capped"]``.
+``extra["replicas_needed"]`` and whether the cap cut that in ``extra["capped"]``; a row the
+cap left undecided says in ``extra["to_decide"]`` what deciding it takes (replica-steps, and
+seconds on the engine and on a Dask cluster, at the throughput measured on its cells).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -33,8 +36,9 @@ from simlab.errors import check_choice
 from simlab.finding import NO_CORRECTION, Finding
 from simlab.noise import NoiseLaw, Pareto, Stable
 from simlab.rng import seed_of
-from simlab.run.context import compute
+from simlab.run.context import compute, current
 from simlab.run.spec import Spec
+from simlab.run.store import Store
 
 #: the law's tail index is alpha + TAIL_MARGIN (stable: capped at 2, the Gaussian): the
 #: alpha-moment is finite, and the law is as heavy as that allows. A law with tail index a > alpha
@@ -278,6 +282,7 @@ def powered_replicas(rows: list[Row], planned: list[dict], budget: Budget) -> di
         if group not in needed or group in out:
             continue
         cap = int(budget.max_replica_steps // _cost_per_replica(cell["specs"]))
+        cap = min(cap, cell.get("max_replicas", cap))  # a cell's own limit (memory)
         cap = max(budget.blocks, cap // budget.blocks * budget.blocks)
         out[group] = (min(needed[group], cap), needed[group])
     return out
@@ -311,11 +316,59 @@ def run_powered(plan: Callable, analyse: Callable, budget: Budget,
         current.update({group: value[0] for group, value in chosen.items()})
         planned = plan(budget, seed, current)
         rows = analyse(planned, compute(_specs(planned)))
+    groups = {}
+    for cell in planned:
+        groups.setdefault(cell["group"], []).extend(cell["specs"])
     for row in rows:
         chosen_count, needed = needs[row.extra["group"]]
         row.extra.update(pilot_replicas=pilot[row.extra["group"]], replicas_needed=needed,
                          capped=needed > chosen_count)
+        if row.verdict == "inconclusive":
+            row.extra["to_decide"] = decision_cost(groups[row.extra["group"]], needed)
     return rows
+
+
+def stored_seconds(specs) -> float | None:
+    """The engine seconds the store recorded for these cells (None where it has none)."""
+    store = Store(current().store)
+    total = 0.0
+    for spec in specs:
+        try:
+            seconds = json.loads(store._paths(spec.key)[1].read_text()).get("seconds")
+        except (OSError, ValueError):
+            return None
+        if seconds is None:
+            return None
+        total += float(seconds)
+    return total
+
+
+def replica_steps(specs) -> float:
+    """Replica-steps x d of these cells."""
+    return float(sum(spec.replicas * spec.steps * int(dict(spec.problem_params).get("dim", 1))
+                     for spec in specs))
+
+
+#: Dask workers the cost estimates are given for
+DASK_WORKERS = (8, 64)
+
+
+def decision_cost(specs, replicas: int) -> dict:
+    """What deciding a row takes that the budget's cap left undecided: its group's cells at the
+    ``replicas`` its resolution asks for, in replica-steps x d, and in seconds at the engine's
+    throughput measured on these cells (the store's seconds), alone and on a Dask cluster of N
+    workers (replica blocks spread evenly: the time divided by N)."""
+    work = sum(replicas * spec.steps * int(dict(spec.problem_params).get("dim", 1))
+               for spec in specs)
+    seconds = stored_seconds(specs)
+    out = {"replicas": int(replicas), "replica_steps": float(work)}
+    if seconds:
+        rate = replica_steps(specs) / seconds
+        out["replica_steps_per_second"] = rate
+        out["seconds_engine"] = work / rate
+        for workers in DASK_WORKERS:
+            out[f"seconds_dask_{workers}_workers"] = work / rate / workers
+    return out
 
 
 def replicas_of(replicas: dict | None, group, pilot: int) -> int:

@@ -32,12 +32,11 @@ and the powered stage: :mod:`simlab.experiments.rates_common`.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from simlab import theory
 from simlab.experiments.rates_common import (
+    DASK_WORKERS,
     Budget,
     Row,
     _fit_row,
@@ -47,11 +46,10 @@ from simlab.experiments.rates_common import (
     replicas_of,
     run_powered,
     shared_seed,
+    stored_seconds,
 )
 from simlab.problems import NonConvex
-from simlab.run.context import current
 from simlab.run.spec import Spec
-from simlab.run.store import Store
 from simlab.schedules import theorem2
 from simlab.theory.regimes import (
     theorem2_asymptotic_K,
@@ -74,8 +72,6 @@ MAIN_TEXT_START = "x0=x*+0.01"
 ASYMPTOTIC_START = "x0=0"
 #: the rows' ``schedule`` -> :func:`simlab.schedules.theorem2`'s ``printed``
 SCHEDULES = {"appendix": "appendix-c", "main-text": "main-text"}
-#: Dask workers the cost estimate is given for
-DASK_WORKERS = (8, 64)
 
 
 def theorem2_predictions(alpha: float) -> dict[str, float]:
@@ -151,26 +147,11 @@ def _sweep(problem, noise, sigma, alpha, horizons, start, schedule, count, seed,
                 horizons=horizons, problem=problem, schedule=schedule, group=group, kind=kind)
 
 
-def _seconds(specs) -> float | None:
-    """The engine seconds the store recorded for these cells (None where it has none)."""
-    store = Store(current().store)
-    total = 0.0
-    for spec in specs:
-        try:
-            seconds = json.loads(store._paths(spec.key)[1].read_text()).get("seconds")
-        except (OSError, ValueError):
-            return None
-        if seconds is None:
-            return None
-        total += float(seconds)
-    return total
-
-
 def _cost_report(planned: list[dict], budget: Budget) -> dict:
     """Per asymptotic alpha of the budget: the replica-steps of its sweep (one law), whether it
     ran, and the time it takes at the throughput measured on the asymptotic sweeps that ran."""
     ran = [cell for cell in planned if cell["kind"] == "asymptotic"]
-    seconds = [_seconds(cell["specs"]) for cell in ran]
+    seconds = [stored_seconds(cell["specs"]) for cell in ran]
     steps = [float(sum(spec.steps * spec.replicas for spec in cell["specs"])) for cell in ran]
     rate = (sum(steps) / sum(seconds) if ran and all(s is not None for s in seconds)
             and sum(seconds) > 0 else None)
