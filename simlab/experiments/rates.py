@@ -128,7 +128,7 @@ def sgd_window(budget: Budget) -> np.ndarray:
 
 
 #: the most replicas of one SGD-failure cell (its metrics are kept in memory and in the store)
-SGD_MAX_REPLICAS = 2 ** 19
+SGD_MAX_REPLICAS = 2 ** 20
 
 
 def sgd_failure_cells(budget: Budget, seed: int | None = None,

@@ -75,6 +75,9 @@ class Budget:
     powered: bool = False
     #: the most replica-steps x d one cell of the powered stage may take
     max_replica_steps: float = 4e8
+    #: the same for the dimension experiment's cells (the engine runs their d coordinates of
+    #: a step together, many times faster per coordinate than the one-coordinate runs)
+    dims_max_replica_steps: float = 1e9
     #: powered stages at most (each re-estimates the replicas from the last one's half-width)
     power_stages: int = 3
     #: Theorem 2 in its stated regime: the alphas whose K >= theorem2_asymptotic_K(alpha) runs,
@@ -93,7 +96,7 @@ FULL = Budget("full", tuple(round(1.1 + 0.1 * i, 1) for i in range(10)),
               theorem2_decades=1.5, theorem2_points=4, theorem2_replicas=64,
               sgd_replicas=131_072, sgd_steps=30,
               dims=(4, 16, 64), dims_steps=500, dims_replicas=64, resamples=400,
-              blocks=32, powered=True, max_replica_steps=1e8,
+              blocks=32, powered=True, max_replica_steps=2e8,
               theorem2_asymptotic_alphas=(1.8, 2.0), theorem2_asymptotic_replicas=16,
               theorem2_asymptotic_max=4e8)
 BUDGETS = {"quick": QUICK, "full": FULL}
@@ -281,7 +284,8 @@ def powered_replicas(rows: list[Row], planned: list[dict], budget: Budget) -> di
         group = cell["group"]
         if group not in needed or group in out:
             continue
-        cap = int(budget.max_replica_steps // _cost_per_replica(cell["specs"]))
+        limit = cell.get("max_replica_steps", budget.max_replica_steps)
+        cap = int(limit // _cost_per_replica(cell["specs"]))
         cap = min(cap, cell.get("max_replicas", cap))  # a cell's own limit (memory)
         cap = max(budget.blocks, cap // budget.blocks * budget.blocks)
         out[group] = (min(needed[group], cap), needed[group])

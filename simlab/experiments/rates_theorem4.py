@@ -222,7 +222,8 @@ def dimension_cells(budget: Budget, seed: int | None = None,
                     seed=_own_seed("dimension", seed, law=law, alpha=alpha, dim=int(dim),
                                    algorithm=algorithm.name)))
             planned.append(dict(specs=specs, group=group, law=law, alpha=alpha, noise=noise,
-                                algorithm=algorithm, constants=constants))
+                                algorithm=algorithm, constants=constants,
+                                max_replica_steps=budget.dims_max_replica_steps))
     return planned
 
 
