@@ -404,6 +404,13 @@ def test_powered_stage_sizes_replicas_from_the_pilot(monkeypatch):
     row, = rates_common.run_powered(plan, analyse, capped)
     assert seen[:2] == [64, 640] and row.verdict == "inconclusive"
     assert row.extra["capped"] is True
+    # what deciding it takes: 1600 replicas x 100 steps (no engine seconds in the store here)
+    assert row.extra["to_decide"] == {"replicas": 1600, "replica_steps": 1600 * 100.0}
+    seen.clear()
+    limited = dict(budget=budget, seed=None)
+    row, = rates_common.run_powered(
+        lambda *args: [dict(plan(*args)[0], max_replicas=320)], analyse, **limited)
+    assert seen[:2] == [64, 320] and row.extra["capped"] is True  # a cell's own limit
     seen.clear()
     row, = rates_common.run_powered(plan, analyse, TINY)  # not powered: the pilot only
     assert seen == [64] and row.verdict == "inconclusive"
