@@ -90,6 +90,15 @@ class Budget:
     theorem2_asymptotic_max: float = 2e9
 
 
+#: ``--quick``: the pilot only (rows may stay inconclusive); measured 16 s wall on 2 lightly
+#: loaded cores, 90 rows (42 fails, 7 holds, 41 inconclusive).
+#: ``--full``: powered (:func:`run_powered`). Theorem 4 runs 4000 steps (window [40, 4000], two
+#: decades) because its replicas, not its horizon, carry the cost: the pilot of 640 replicas
+#: asks for 1e4-2e5 replicas per (law, alpha) at resolution 0.05; the cap of 2e8 replica-steps
+#: per cell keeps the run within 20 minutes. Measured once from an empty store: 19 min 9 s wall
+#: on 2 cores shared with other sessions (load average 1-3; 144% CPU), 174 of 184 rows decided;
+#: the 10 undecided are Theorem 4 rows at alpha 1.4-1.7 whose ``extra["to_decide"]`` gives the
+#: replicas (8.7e4-2.1e5) and the time (65-160 s each on the engine) deciding them takes.
 QUICK = Budget("quick", (1.2, 1.4, 1.6, 1.8, 2.0), theorem2_replicas=16)
 FULL = Budget("full", tuple(round(1.1 + 0.1 * i, 1) for i in range(10)),
               theorem4_steps=4000, theorem4_replicas=640,
