@@ -135,3 +135,67 @@ def test_fraction_above_matches_binomtest_and_counts_infinities():
     assert analysis.fraction_above([np.inf, 0.0], 1.0).successes == 1
     with pytest.raises(InputError):
         analysis.fraction_above([], 1.0)
+
+
+# ----------------------------------------------------------------------------- median of means
+def test_median_interval_ranks_and_small_samples():
+    # 32 values: Binomial(32, 1/2) puts the 95% interval at ranks 10 and 23 (1-indexed)
+    assert analysis.median_interval(np.arange(32.0)) == (15.5, 9.0, 22.0)
+    assert analysis.median_interval(np.arange(20.0)) == (9.5, 5.0, 14.0)
+    median, low, high = analysis.median_interval(np.arange(4.0))  # too few for 95%
+    assert median == 1.5 and math.isnan(low) and math.isnan(high)
+
+
+def test_median_of_means_interval_covers_under_heavy_tails():
+    # Known case: y_r(x) = x^-0.6 W_r(x), W i.i.d. Pareto with tail index 2.5 (finite variance,
+    # skewed: a few replicas dominate a block mean). With x evenly spaced in log x the block
+    # slopes are symmetric about -0.6, so -0.6 is their median. 300 repetitions (seed 11) of
+    # 32 blocks x 16 replicas x 8 points; nominal coverage 1 - 2 P(Bin(32, 1/2) <= 9) = 0.980,
+    # binomial standard error sqrt(0.98 * 0.02 / 300) = 0.0081: the observed coverage must lie
+    # within 3 standard errors. The same intervals exclude a slope 0.2 away in most repetitions.
+    x = np.geomspace(10, 1e4, 8)
+    rng = np.random.default_rng(11)
+    nominal = 1 - 2 * stats.binom.cdf(9, 32, 0.5)
+    covered = excluded = 0
+    repetitions = 300
+    for _ in range(repetitions):
+        samples = x ** -0.6 * (1 + rng.pareto(2.5, size=(32 * 16, x.size)))
+        fit = analysis.mom_slope(x, samples)
+        covered += fit.ci_low <= -0.6 <= fit.ci_high
+        excluded += analysis.verdict(-0.4, fit.ci_low, fit.ci_high, tolerance=0.0) == "fails"
+    standard_error = math.sqrt(nominal * (1 - nominal) / repetitions)
+    assert abs(covered / repetitions - nominal) < 3 * standard_error
+    assert excluded / repetitions > 0.9
+
+
+def test_median_of_means_difference_uses_the_common_draws():
+    # two runs on the same draws W (seed 5, 32 x 64 replicas): y1 = x^-0.5 W, y2 = x^-0.7 W.
+    # The shared W cancels block by block: the difference of slopes is exactly +0.2 in every
+    # block, while each slope on its own has an interval of width > 0
+    x = np.geomspace(10, 1e4, 6)
+    shared = 1 + np.random.default_rng(5).pareto(2.5, size=(32 * 64, x.size))
+    first, second = x ** -0.5 * shared, x ** -0.7 * shared
+    difference, low, high = analysis.mom_slope_difference(x, first, second)
+    assert difference == pytest.approx(0.2) and high - low < 1e-9
+    alone = analysis.mom_slope(x, first)
+    assert alone.ci_high - alone.ci_low > 1e-3
+    with pytest.raises(InputError):
+        analysis.mom_slope(x, first[:10])
+    with pytest.raises(InputError):
+        analysis.mom_slope(x, first[:, :3])
+
+
+def test_unpaired_median_of_means_and_resolution_rule():
+    x = np.array([4.0, 16.0, 64.0])
+    rng = np.random.default_rng(3)  # seed 3; 640 replicas per x: the slope within 0.1 of 1
+    columns = [d * (1 + rng.pareto(3.0, 640)) for d in x]
+    fit = analysis.mom_slope(x, columns, paired=False)
+    assert fit.ci_low < 1.0 < fit.ci_high and abs(fit.slope - 1.0) < 0.1
+    # resolution: 0.05, or half the gap to the nearest competitor farther than the tolerance
+    assert analysis.resolution(-0.5, [-0.25]) == 0.05
+    assert analysis.resolution(-0.5, [-0.42, -0.48, None]) == pytest.approx(0.04)
+    assert analysis.resolution(-0.5, [-0.5]) == 0.05
+    # replicas: the half-width falls like 1/sqrt(R)
+    assert analysis.replicas_for(0.2, 320, 0.05, blocks=32, margin=1.0) == 5120
+    assert analysis.replicas_for(0.01, 320, 0.05, blocks=32) == 320
+    assert analysis.replicas_for(math.nan, 320, 0.05) == 320

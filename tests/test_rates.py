@@ -18,23 +18,25 @@ import pytest
 from simlab import analysis, theory
 from simlab.cli import main
 from simlab.errors import InputError
-from simlab.experiments import rates
+from simlab.experiments import rates, rates_common, rates_theorem2, rates_theorem4
 from simlab.finding import NO_CORRECTION, VERDICTS
 from simlab.noise import Stable
-from simlab.problems import Quadratic
+from simlab.problems import ConstrainedQuadratic, Quadratic
 from simlab.rng import seed_of
 from simlab.run.context import reset_tally, tally, using
+from simlab.run.spec import Spec
 from simlab.schedules import theorem2_parameters, theorem4
 from simlab.theory import regimes
 
 TINY = rates.Budget(
-    "tiny", (1.4, 2.0), laws=("pareto", "stable"), theorem4_steps=1000, theorem4_replicas=200,
-    theorem2_decades=0.5, theorem2_points=3, theorem2_replicas=8, sgd_replicas=4096,
-    sgd_steps=30, dims=(4, 16, 64), dims_steps=200, dims_replicas=16, resamples=50)
+    "tiny", (1.4, 2.0), laws=("pareto", "stable"), theorem4_steps=1000, theorem4_replicas=256,
+    theorem2_decades=0.5, theorem2_points=3, theorem2_replicas=16, sgd_replicas=16384,
+    sgd_steps=30, dims=(4, 16, 64), dims_steps=200, dims_replicas=32, resamples=50)
 
 ROW_FIELDS = {"experiment", "theorem", "algorithm", "noise", "alpha", "quantity",
               "predicted_slope", "measured_slope", "ci_low", "ci_high", "verdict", "replicas",
-              "steps", "statistic", "why", "regime", "bound_holds", "correction"}
+              "steps", "statistic", "why", "regime", "bound_holds", "correction", "schedule",
+              "resolution"}
 #: the words a rate row's verdicts use (a fit never yields the other two)
 SLOPE_VERDICTS = ("holds", "fails", "inconclusive")
 
@@ -141,18 +143,25 @@ def test_cells_are_declared_with_the_one_seed_rule():
         first, second = (rates.cells(name, TINY, seed=s) for s in (1, 2))
         assert all(a.seed != b.seed != c.seed for a, b, c in zip(specs, first, second,
                                                                  strict=True))
-    # theorem4 and dimension cells share no draws: each seed is derived from the spec
-    for name in ("theorem4", "dimension"):
-        specs = rates.cells(name, TINY)
-        assert all(spec.seed == seed_of(_unseeded(spec)) for spec in specs)
-        assert len({spec.seed for spec in specs}) == len(specs)
-    # theorem2: every horizon and both starts of a (law, alpha) share one seed
+    # dimension cells share no draws: each seed is derived from the spec
+    specs = rates.cells("dimension", TINY)
+    assert all(spec.seed == seed_of(_unseeded(spec)) for spec in specs)
+    assert len({spec.seed for spec in specs}) == len(specs)
+    # theorem4: the two printed schedules of a (law, alpha) on the same draws (one seed)
+    theorem4 = rates.cells("theorem4", TINY)
+    assert len(theorem4) == 2 * 2 * 2
+    for law in TINY.laws:
+        for alpha in TINY.alphas:
+            pair = [s for s in theorem4 if s.alpha == alpha and s.noise == law]
+            assert len({s.seed for s in pair}) == 1 and len({s.key for s in pair}) == 2
+            assert {s.replicas for s in pair} == {TINY.theorem4_replicas}
+    # theorem2: every horizon, both starts and both schedules of a (law, alpha) share one seed
     theorem2 = rates.cells("theorem2", TINY)
-    assert len(theorem2) == 2 * 2 * 2 * 3  # laws x alphas x starts x horizons
+    assert len(theorem2) == 2 * 2 * 3 * 3  # laws x alphas x (starts + main text) x horizons
     for law in TINY.laws:
         for alpha in TINY.alphas:
             group = [s for s in theorem2 if s.alpha == alpha and s.noise == law]
-            assert len(group) == 6 and len({s.steps for s in group}) == 3
+            assert len(group) == 9 and len({s.steps for s in group}) == 3
             assert {s.seed for s in group} == {rates.shared_seed("theorem2", law=law,
                                                                  alpha=alpha)}
     assert len({s.seed for s in theorem2}) == 4
@@ -215,52 +224,100 @@ def _check_rows(rows, experiment, count):
         data = row.as_dict()
         assert ROW_FIELDS <= set(data)
         assert data["experiment"] == experiment
-        assert data["verdict"] == analysis.verdict(row.predicted_slope, row.ci_low, row.ci_high)
+        assert data["verdict"] == analysis.verdict(row.predicted_slope, row.ci_low, row.ci_high,
+                                                   resolution=row.resolution)
+        assert 0 < row.resolution <= analysis.SLOPE_TOLERANCE
         for name in ("verdict", "regime_verdict", "bound_holds"):
             assert data[name] is None or data[name] in SLOPE_VERDICTS
         assert row.finding().verdict in VERDICTS  # a failing row has its correction
         assert (row.correction is not None) == (row.verdict == "fails")
-        flipped = analysis.verdict(row.predicted_slope + 1.0, row.ci_low, row.ci_high)
+        flipped = analysis.verdict(row.predicted_slope + 1.0, row.ci_low, row.ci_high,
+                                   resolution=row.resolution)
         assert flipped == "fails" or row.ci_high - row.ci_low > 1.0
         assert math.isfinite(row.measured_slope)
 
 
-def test_theorem4_experiment_gaussian_row_has_slope_minus_one():
+def test_theorem4_experiment_runs_both_printed_schedules_on_common_draws():
     rows = rates.theorem4_experiment(TINY)
-    _check_rows(rows, "theorem4", 4)
-    gaussian = next(r for r in rows if r.noise.startswith("stable(2"))
-    # alpha = 2, Gaussian noise: E f(x_bar_k) - f* ~ 1/k. 200 replicas, window [10, 1000]: the
-    # bootstrap interval (seed derived from the cell's spec) holds -1 itself, but it is wider
-    # than the verdict's resolution (half-width > 0.05), so the row is inconclusive, not holds
+    _check_rows(rows, "theorem4", 8)
+    assert {row.schedule for row in rows} == {"appendix", "main-text"}
+    for row in rows:
+        power = 1 / row.alpha if row.schedule == "appendix" else row.alpha - 1
+        assert row.predicted_slope == pytest.approx(theory.theorem4_exponent(row.alpha, power))
+        assert row.law_slope <= row.predicted_slope + 1e-12
+        assert row.extra["diverged"] == 0
+        difference = row.extra["difference"]
+        assert difference["predicted"] == pytest.approx(
+            theory.theorem4_exponent(row.alpha, row.alpha - 1)
+            - theory.theorem4_exponent(row.alpha))
+        assert difference["ci"][0] <= difference["measured"] <= difference["ci"][1]
+        assert difference["separates"] == (difference["ci"][0] > 0 or difference["ci"][1] < 0)
+    # at alpha = 1.4 the printed exponents differ by 0.25: each row must also resolve its
+    # prediction from the other one, yet the resolution stays 0.05 (half the gap is 0.125)
+    row = next(r for r in rows if r.alpha == 1.4)
+    assert abs(row.extra["difference"]["predicted"]) > 0.2 and row.resolution == 0.05
+    # alpha = 2, Gaussian noise: E f(x_bar_k) - f* ~ 1/k. 256 replicas (16 blocks of 16),
+    # window [10, 1000]: the median-of-means interval holds -1 (seed derived from the spec)
+    gaussian = next(r for r in rows if r.noise.startswith("stable(2")
+                    and r.schedule == "appendix")
     assert gaussian.predicted_slope == pytest.approx(-1.0)
-    assert gaussian.ci_low <= -1.0 <= gaussian.ci_high
-    assert (gaussian.ci_high - gaussian.ci_low) / 2 > analysis.SLOPE_TOLERANCE
-    assert gaussian.verdict == "inconclusive"
-    assert all(r.law_slope <= r.predicted_slope + 1e-12 for r in rows)
-    assert all(r.extra["diverged"] == 0 for r in rows)
+    assert gaussian.ci_low - analysis.SLOPE_TOLERANCE <= -1.0 <= (
+        gaussian.ci_high + analysis.SLOPE_TOLERANCE)
 
 
 def test_theorem2_experiment_runs_in_the_stated_regime():
     rows = rates.theorem2_experiment(TINY)
-    _check_rows(rows, "theorem2", 8)
+    _check_rows(rows, "theorem2", 12)
     for row in rows:
+        assert row.extra["asymptotic_regime_from_K"] > row.steps
+        if row.schedule == "main-text":
+            assert row.predicted_slope == 0.0 and row.extra["start"] == "x0=x*+0.01"
+            continue
         assert row.regime == (f"{row.extra['start']}; tau = {regimes.TAU_TERMS[3]}, "
                               f"eta = {regimes.ETA_TERMS[2]}")
         assert row.regime_slope == pytest.approx(-(row.alpha - 1) / (3 * row.alpha - 2))
-        assert row.extra["asymptotic_regime_from_K"] > row.steps
         # from x0 = 0 the descent term is in charge: the average decays faster than the bound
         if row.extra["start"] == "x0=0":
             assert row.bound_holds == "holds"
             assert row.measured_slope < row.regime_slope - 0.1
     # from near x* with Gaussian noise (alpha = 2) the variance term is in charge: the in-regime
-    # bound's slope -1/4, not the theorem's -1/2 (8 replicas, but each a time average over
-    # thousands of steps: the bootstrap interval is narrow); the failing row's correction is
-    # that in-regime exponent
+    # bound's slope -1/4, not the theorem's -1/2 (16 replicas, but each a time average over
+    # thousands of steps: the interval is narrow); the failing row's correction is that
+    # in-regime exponent
     gaussian = next(r for r in rows if r.noise.startswith("stable(2")
-                    and r.extra["start"] != "x0=0")
+                    and r.extra["start"] != "x0=0" and r.schedule == "appendix")
     assert gaussian.regime_verdict == "holds"
     assert gaussian.verdict == "fails"
     assert gaussian.correction.startswith("the interval holds -0.250")
+
+
+def test_theorem2_asymptotic_rows_decide_the_stated_rate():
+    # Theorem 2 in its stated regime at alpha = 2: K = 1.34e6 and 2.68e6 (just above
+    # theorem2_asymptotic_K(2) = 1.33e6), Pareto noise, 16 replicas (16 blocks of one replica:
+    # each is a time average over millions of steps). The stated -1/2 holds; the pre-asymptotic
+    # regime's -1/4 (a wrong prediction here) fails on the same interval.
+    budget = dataclasses.replace(TINY, alphas=(2.0,), laws=("pareto",),
+                                 theorem2_asymptotic_alphas=(2.0,), theorem2_asymptotic_points=2,
+                                 theorem2_asymptotic_replicas=16, theorem2_asymptotic_max=1e8)
+    horizons = rates_theorem2.asymptotic_horizons(2.0, 2)
+    assert horizons[0] > regimes.theorem2_asymptotic_K(2.0) and horizons[1] == 2 * horizons[0]
+    sigma = regimes.theorem2_asymptotic_sigma(2.0)
+    assert regimes.theorem2_terms(5.0, sigma, 2.0, int(horizons[0])) == (
+        regimes.TAU_TERMS[3], regimes.ETA_TERMS[1])
+    rows = [row for row in rates.theorem2_experiment(budget) if row.regime == "asymptotic"]
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row.predicted_slope, row.schedule, row.verdict) == (-0.5, "appendix", "holds")
+    assert analysis.verdict(-0.25, row.ci_low, row.ci_high,
+                            resolution=row.resolution) == "fails"
+    cost = row.extra["cost"]["alpha=2"]
+    assert cost["ran"] and cost["replica_steps"] == pytest.approx(16 * sum(horizons))
+    assert cost["seconds_engine"] > 0
+    assert cost["seconds_dask_8_workers"] <= cost["seconds_engine"]
+    # a sweep over the budget's cost is not run, only estimated
+    expensive = dataclasses.replace(budget, theorem2_asymptotic_max=1e6)
+    assert not any(cell["kind"] == "asymptotic"
+                   for cell in rates_theorem2.theorem2_cells(expensive))
 
 
 def test_sgd_failure_uses_the_same_draws_and_gclip_stays_bounded():
@@ -291,13 +348,78 @@ def test_dimension_experiment_predictions_come_from_theory():
                                               else 1.0)
         assert row.window == [4.0, 64.0]
         assert len(row.extra["clip_fraction_per_d"]) == 3
-    assert {row.algorithm for row in rows} == {"gclip-avg", "cclip-avg"}
+        # the constants hold on the box and the projection keeps every replica in it; the
+        # ball ||x - x*|| <= ||x0 - x*|| of the former version is left by many replicas
+        assert row.extra["left_region"] == 0.0
+        assert row.extra["left_start_ball"] > 0.2
+    assert {row.algorithm for row in rows} == {"proj-gclip-avg", "proj-cclip-avg"}
+
+
+def test_dimension_constants_hold_on_the_whole_box():
+    problem = ConstrainedQuadratic(dim=3, **rates.DIMENSION_PROBLEM)
+    noise = rates.noise_law("pareto", 1.5, "coordinate", 1.0, dim=3)
+    values = rates_theorem4.dimension_constants(problem, noise, 1.5)
+    # the largest gradient on [-1, 1]^3 of ||x - 0.5||^2/2 is at the corner -1: 1.5 per
+    # coordinate; G adds the noise's sigma, B the per-coordinate constant (Minkowski)
+    assert values["G"] == pytest.approx(1.5 * math.sqrt(3) + noise.sigma(1.5, 3))
+    assert values["B"] == pytest.approx(1.5 + 1.0)
+    assert values["region_radius"] == pytest.approx(1.5 * math.sqrt(3))
+    assert values["start_radius"] == pytest.approx(0.5 * math.sqrt(3))
+    distances = np.array([[0.1, 2.0], [0.1, 0.2]])
+    assert rates_theorem4._left(distances, 1.0) == 0.5
+    assert rates_theorem4._left(distances, 3.0) == 0.0
+
+
+def test_powered_stage_sizes_replicas_from_the_pilot(monkeypatch):
+    # a synthetic experiment whose interval half-width is 0.2 sqrt(64 / R) around the
+    # prediction: the pilot (64 replicas) is inconclusive at the resolution 0.05, the powered
+    # stage asks for replicas_for(0.2, 64, 0.05) = 64 (0.2 / 0.04)^2 = 1600 (a multiple of the
+    # budget's 32 blocks) and decides the row; a cap on replica-steps cuts it and says so
+    budget = dataclasses.replace(TINY, powered=True, blocks=32, max_replica_steps=1e9)
+    seen = []
+
+    def plan(budget, seed, replicas):
+        count = rates_common.replicas_of(replicas, "g", 64)
+        seen.append(count)
+        spec = Spec.of(Quadratic(dim=1, mu=1.0, L=1.0, center=1.0), Stable(), "sgd",
+                       steps=100, replicas=count)
+        return [dict(group="g", specs=[spec], count=count)]
+
+    def analyse(planned, results):
+        half = 0.2 * math.sqrt(64 / planned[0]["count"])
+        fit = analysis.SlopeFit(-0.5, 0.0, -0.5 - half, -0.5 + half, "mean", np.array([1, 10]),
+                                np.array([1.0, 0.3]), planned[0]["count"], 0)
+        return [rates._fit_row(fit, -0.5, experiment="theorem2", theorem="T", algorithm="a",
+                               noise="n", alpha=2.0, quantity="q", why="w", steps=100, x="K",
+                               window=[1.0, 10.0], regime="r", extra={"group": "g"})]
+
+    # the cells are never computed here: compute gives each spec a placeholder result
+    monkeypatch.setattr(rates_common, "compute", lambda specs: {spec: None for spec in specs})
+    row, = rates_common.run_powered(plan, analyse, budget)
+    assert seen == [64, 1600] and row.verdict == "holds"
+    assert row.extra == {"group": "g", "pilot_replicas": 64, "replicas_needed": 1600,
+                         "capped": False}
+    seen.clear()
+    capped = dataclasses.replace(budget, max_replica_steps=100 * 640)
+    row, = rates_common.run_powered(plan, analyse, capped)
+    assert seen[:2] == [64, 640] and row.verdict == "inconclusive"
+    assert row.extra["capped"] is True
+    # what deciding it takes: 1600 replicas x 100 steps (no engine seconds in the store here)
+    assert row.extra["to_decide"] == {"replicas": 1600, "replica_steps": 1600 * 100.0}
+    seen.clear()
+    limited = dict(budget=budget, seed=None)
+    row, = rates_common.run_powered(
+        lambda *args: [dict(plan(*args)[0], max_replicas=320)], analyse, **limited)
+    assert seen[:2] == [64, 320] and row.extra["capped"] is True  # a cell's own limit
+    seen.clear()
+    row, = rates_common.run_powered(plan, analyse, TINY)  # not powered: the pilot only
+    assert seen == [64] and row.verdict == "inconclusive"
 
 
 def test_run_rates_writes_one_figure_per_experiment(tmp_path, monkeypatch):
     monkeypatch.setenv("SIMLAB_FIGURES", str(tmp_path))
     small = rates.Budget("tiny", (1.6,), laws=("pareto",), theorem4_steps=300,
-                         theorem4_replicas=50, sgd_replicas=1024, sgd_steps=10,
+                         theorem4_replicas=50, sgd_replicas=8192, sgd_steps=10, blocks=8,
                          theorem2_decades=0.3, theorem2_points=2, theorem2_replicas=4,
                          dims=(2, 8), dims_steps=50, dims_replicas=8, resamples=20)
     rows = rates.run_rates(small)

@@ -36,7 +36,7 @@ def _rational(value: float) -> sp.Rational:
 
 
 # ----------------------------------------------------------------------------- Theorem 4
-def theorem4_law_exponent(alpha: float, tail: float) -> float:
+def theorem4_law_exponent(alpha: float, tail: float, tau_power: float | None = None) -> float:
     """Exponent of k of E f(x_bar_k) - f* for a law of tail index ``tail`` > alpha, from the same
     per-step terms of the proof of Theorem 4 (:func:`simlab.theory.theorem4_terms`, threshold
     ``tau_k = G k^(1/alpha)``) with the moment order of the clipped-variance and bias terms set to
@@ -44,19 +44,27 @@ def theorem4_law_exponent(alpha: float, tail: float) -> float:
 
     ``E||clip(g)||^2 ~ tau^(2-a)`` for a law with tail index a < 2, so the rate is
     ``-1 + (2 - a)/alpha``: steeper than the theorem's ``-2(alpha-1)/alpha`` by ``(a-alpha)/alpha``.
+    ``tau_power``: the threshold's power of k (default 1/alpha, Appendix D; the main text prints
+    alpha - 1).
     """
     order = _rational(min(tail, 2.0))
-    per_step = exponent_of(theorem4_terms(order, 1 / _rational(alpha)), k)
+    power = 1 / _rational(alpha) if tau_power is None else _rational(tau_power)
+    per_step = exponent_of(theorem4_terms(order, power), k)
     weights = exponent_of(K * (K + 1) / 2, K)
     return float(sp.Max(per_step + 1, 0) - weights)
 
 
-def projection_crossover(threshold_scale: float, alpha: float, radius: float) -> float:
-    """The k from which one step ``eta_k tau_k = 4 c k^(1/alpha) / (k + 1)`` of Theorem 4's
-    schedule (mu = 1) is shorter than the box width 2 R; before it, the projection rather than
-    the clipping threshold bounds the steps, and the error follows the box, not the bound's
-    constant."""
-    return (2.0 * threshold_scale / radius) ** (alpha / (alpha - 1.0)) if alpha > 1 else math.inf
+def projection_crossover(threshold_scale: float, alpha: float, radius: float,
+                         tau_power: float | None = None) -> float:
+    """The k from which one step ``eta_k tau_k = 4 c k^p / (k + 1)`` of Theorem 4's schedule
+    (mu = 1; p = 1/alpha by default, the main text's alpha - 1 if given) is shorter than the box
+    width 2 R, about ``(2c/R)^(1/(1-p))``; before it, the projection rather than the clipping
+    threshold bounds the steps, and the error follows the box, not the bound's constant. Never
+    (inf) when p >= 1."""
+    power = 1.0 / alpha if tau_power is None else float(tau_power)
+    if power >= 1.0:
+        return math.inf
+    return (2.0 * threshold_scale / radius) ** (1.0 / (1.0 - power))
 
 
 # ----------------------------------------------------------------------------- Corollary 7
@@ -162,10 +170,8 @@ def theorem2_regime_exponent(alpha: float, tau_term: str, eta_term: str) -> floa
     return float(exponent_of(theorem2_bound(a, tau, eta), K))
 
 
-def theorem2_asymptotic_K(alpha: float) -> float:
-    """The smallest horizon K from which Theorem 2's stated rate applies for some sigma: tau's
-    K-term must exceed the moment term, 2 and 8 sigma, and ``tau^(alpha-1) >= 24`` so that
-    ``eta = 1/(L tau^alpha)``; minimised over sigma numerically (scipy)."""
+def _theorem2_asymptotic(alpha: float) -> tuple[float, float]:
+    """(K, sigma) of :func:`theorem2_asymptotic_K`."""
     def needed(log_sigma):
         s = math.exp(log_sigma)
         power = 3 * alpha - 2
@@ -175,10 +181,24 @@ def theorem2_asymptotic_K(alpha: float) -> float:
         return math.log(max(conditions))
     best = optimize.minimize_scalar(needed, bounds=(-20.0, 20.0), method="bounded",
                                     options={"xatol": 1e-10})
-    return float(math.exp(best.fun))
+    return float(math.exp(best.fun)), float(math.exp(best.x))
+
+
+def theorem2_asymptotic_K(alpha: float) -> float:
+    """The smallest horizon K from which Theorem 2's stated rate applies for some sigma: tau's
+    K-term must exceed the moment term, 2 and 8 sigma, and ``tau^(alpha-1) >= 24`` so that
+    ``eta = 1/(L tau^alpha)``; minimised over sigma numerically (scipy)."""
+    return _theorem2_asymptotic(alpha)[0]
+
+
+def theorem2_asymptotic_sigma(alpha: float) -> float:
+    """The sigma at which :func:`theorem2_asymptotic_K` is reached (the noise scale of a run
+    in Theorem 2's stated regime from the smallest K)."""
+    return _theorem2_asymptotic(alpha)[1]
 
 
 __all__ = ["ETA_TERMS", "TAU_TERMS", "gclip_error_bound", "gclip_law_d_exponent",
            "projection_crossover", "sgd_block_mean_exponent", "theorem2_asymptotic_K",
-           "theorem2_first_K", "theorem2_regime_exponent", "theorem2_sigma",
-           "theorem2_term_exponents", "theorem2_terms", "theorem4_law_exponent"]
+           "theorem2_asymptotic_sigma", "theorem2_first_K", "theorem2_regime_exponent",
+           "theorem2_sigma", "theorem2_term_exponents", "theorem2_terms",
+           "theorem4_law_exponent"]
