@@ -369,10 +369,18 @@ def model_noise_samples(*, name: str, steps: int = 900, batches: int = 2000,
     (measurements x batches), the pooled-coordinate estimates ``pooled_hill`` (tail index,
     99% interval, k, n used) and ``pooled_mohammadi`` (tail index, standard error, K1, n used),
     and the model's ``parameters``, ``examples`` and ``step_size``. The pooled estimates need the
-    noise vectors, which are not stored (about 2 000 x 2 400 floats per measurement)."""
-    result = measure_model_noise(name, steps=steps, measure_at=measure_at,
-                                 batch_sizes=batch_sizes, batches=batches, step_size=step_size,
-                                 seed=seed, train_batch_size=train_batch_size)
+    noise vectors, which are not stored (about 2 000 x 2 400 floats per measurement).
+
+    BLAS runs on one thread here: its sums then have one order whatever the process (a stage
+    process, a Dask worker), so the stored cell has the same bits on every executor (measured:
+    a Dask worker's 2-thread BLAS moved the MLP's estimates in the 15th digit)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = measure_model_noise(name, steps=steps, measure_at=measure_at,
+                                     batch_sizes=batch_sizes, batches=batches,
+                                     step_size=step_size, seed=seed,
+                                     train_batch_size=train_batch_size)
     rows = result["measurements"]
     return {
         "step": np.array([m.step for m in rows], dtype=np.int64),
