@@ -112,8 +112,7 @@ def stage_findings(record: dict) -> list[dict]:
                                   "context": context})
             inner = obj if any(isinstance(obj.get(k), str) for k in _RECORD_KEYS) else context
             for name, value in obj.items():
-                walk(value, paper, where if name in _GENERIC else str(name),
-                     context if name == "finding" else inner)
+                walk(value, paper, where if name in _GENERIC else str(name), inner)
         elif isinstance(obj, list):
             for value in obj:
                 walk(value, inherited, where, context)
