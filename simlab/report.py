@@ -186,8 +186,8 @@ def label(node: dict, where: str = "", context: dict | None = None) -> str:
         if node.get(field):
             return str(node[field])
     first = "theorem" if isinstance(node.get("theorem"), str) else "experiment"
-    parts = [str(node[key]) for key in (first, "algorithm", "quantity")
-             if isinstance(node.get(key), str)]
+    parts = list(dict.fromkeys(str(node[key]) for key in (first, "algorithm", "quantity")
+                               if isinstance(node.get(key), str)))  # each name once
     if parts:
         return ", ".join(parts)
     what = str(node.get("what") or where or "").split(",")[0].strip()
@@ -196,7 +196,7 @@ def label(node: dict, where: str = "", context: dict | None = None) -> str:
         outer = [str(context[key]) for key in (first, "algorithm")
                  if isinstance(context.get(key), str)]
         if outer:
-            return ", ".join(outer + [what or "row"])
+            return ", ".join(dict.fromkeys(outer + [what or "row"]))
     return f"{where}: {what}" if what and what != where else (f"{where}: row" if where
                                                                else "(unnamed)")
 
