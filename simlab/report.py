@@ -6,7 +6,8 @@ the verdict counts (the five words of :mod:`simlab.finding`) over every finding 
 that concerns it, then the findings that matter (the errata with their corrections, the
 undecided rows and why), each linked to its stage's section. One section per stage follows: its
 figures embedded beside its table of findings, every row showing what distinguishes it from the
-rows that share its subject (version, instance, noise, alpha, x0...), formulas simplified
+rows that share its subject (version, instance, noise, alpha, x0...; the summary's lists label
+their rows the same way), formulas simplified
 (:mod:`simlab.formulas`). Long tables go to ``appendix-<stage>.md`` beside the report; the JSON of
 every stage is ``results.json``.
 
@@ -258,6 +259,24 @@ def _telling(values: list[dict]) -> list[str]:
     return sorted(chosen, key=lambda k: (rank.get(k, len(rank)), k))
 
 
+def _apart(texts: list[str], nodes: list[dict]) -> list[str]:
+    """Rows still alike (the same ``texts``) told apart, where one can be, by a short text field
+    that :data:`OUTCOMES` keeps out of the descriptive ones (e.g. ``observed="acclip better than
+    adam"``): the first such field, by name, whose value differs among them."""
+    out = list(texts)
+    for text in {t for t in texts if texts.count(t) > 1}:
+        alike = [i for i, t in enumerate(texts) if t == text]
+        keys = sorted({k for i in alike for k, v in nodes[i].items() if k != "verdict"
+                       and isinstance(v, str) and len(v) <= 80})
+        key = next((k for k in keys if len({str(nodes[i].get(k)) for i in alike})
+                    == len(alike)), None)
+        if key is not None:
+            for i in alike:
+                value = nodes[i].get(key)
+                out[i] = ", ".join(filter(None, (text, "" if value is None else f"{key}={value}")))
+    return out
+
+
 def distinctions(items: list[dict]) -> list[str]:
     """For each finding, the fields that tell it apart from the others with the same
     :func:`label` (empty when its label is unique; :func:`_telling` chooses them): its own
@@ -273,6 +292,7 @@ def distinctions(items: list[dict]) -> list[str]:
         values = [_scalars(items[i]["node"], items[i].get("context")) for i in members]
         fields = _telling(values)
         texts = [", ".join(_shown(k, v.get(k)) for k in fields) for v in values]
+        texts = _apart(texts, [items[i]["node"] for i in members])
         alike = Counter(texts)
         seen: Counter = Counter()
         for i, text in zip(members, texts, strict=True):

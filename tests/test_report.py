@@ -321,3 +321,12 @@ def test_a_field_past_the_first_four_still_tells_rows_apart_and_alike_rows_are_n
     items = [{"node": dict(base), "where": "rows"} for _ in range(2)]
     assert distinctions(items) == ["#1", "#2"]
     assert distinctions(items[:1]) == [""]
+
+
+def test_rows_alike_in_every_descriptive_field_are_told_apart_by_a_short_text_field():
+    from simlab.report import distinctions
+
+    rows = [{"experiment": "acclip", "verdict": "holds", "observed": f"{a} better than {b}",
+             "ci_low": -0.3, "ci_high": -0.1} for a, b in (("acclip", "adam"), ("gclip", "sgd"))]
+    told = distinctions([{"node": row, "where": "acclip"} for row in rows])
+    assert told == ["observed=acclip better than adam", "observed=gclip better than sgd"]
