@@ -6,7 +6,8 @@ the verdict counts (the five words of :mod:`simlab.finding`) over every finding 
 that concerns it, then the findings that matter (the errata with their corrections, the
 undecided rows and why), each linked to its stage's section. One section per stage follows: its
 figures embedded beside its table of findings, every row showing what distinguishes it from the
-rows that share its subject (version, instance, noise, alpha, x0...), formulas simplified
+rows that share its subject (version, instance, noise, alpha, x0...; the summary's lists label
+their rows the same way), formulas simplified
 (:mod:`simlab.formulas`). Long tables go to ``appendix-<stage>.md`` beside the report; the JSON of
 every stage is ``results.json``.
 
@@ -84,16 +85,23 @@ _GENERIC = {"rows", "checks", "findings", "finding", "instances", "runs", "exper
             "comparisons", "result", "results"}
 
 
+#: fields that make a dict a record whose nested findings are about it (their context)
+_RECORD_KEYS = ("verdict", "theorem", "experiment", "id", "subject")
+
+
 def stage_findings(record: dict) -> list[dict]:
     """Every distinct finding of a stage: each dict of its JSON result with a string ``verdict``
     (a row that carries its ``finding`` counts once, as that finding; the same record reached
     twice, e.g. listed in two tables, counts once). Items: ``{"paper", "verdict", "node",
-    "stage", "where"}``; ``where`` names the record that holds a row without a subject."""
+    "stage", "where", "context"}``; ``where`` names the record that holds a row without a
+    subject, ``context`` is the nearest enclosing record (e.g. the rate row whose
+    ``extra["difference"]`` is the finding; None at the top), whose theorem, algorithm, noise,
+    alpha... the finding shares (:func:`label`, :func:`distinctions`)."""
     if record.get("status") != "ok":
         return []
     found, seen = [], set()
 
-    def walk(obj, inherited, where):
+    def walk(obj, inherited, where, context):
         if isinstance(obj, dict):
             paper = paper_of(obj, inherited)
             if isinstance(obj.get("verdict"), str) and not _carries_its_finding(obj):
@@ -101,14 +109,16 @@ def stage_findings(record: dict) -> list[dict]:
                 if key not in seen:
                     seen.add(key)
                     found.append({"paper": paper, "verdict": obj["verdict"], "node": obj,
-                                  "stage": record["verb"], "where": where})
+                                  "stage": record["verb"], "where": where,
+                                  "context": context})
+            inner = obj if any(isinstance(obj.get(k), str) for k in _RECORD_KEYS) else context
             for name, value in obj.items():
-                walk(value, paper, where if name in _GENERIC else str(name))
+                walk(value, paper, where if name in _GENERIC else str(name), inner)
         elif isinstance(obj, list):
             for value in obj:
-                walk(value, inherited, where)
+                walk(value, inherited, where, context)
 
-    walk(record.get("result"), STAGE_PAPER.get(record["verb"]), record["verb"])
+    walk(record.get("result"), STAGE_PAPER.get(record["verb"]), record["verb"], None)
     return found
 
 
@@ -167,21 +177,42 @@ def formula(value) -> str:
     return value
 
 
-def label(node: dict, where: str = "") -> str:
+def label(node: dict, where: str = "", context: dict | None = None) -> str:
     """What a finding is about: its subject (claim id, property), else its theorem, experiment,
-    algorithm and quantity (:func:`distinctions` then tells rows with the same label apart)."""
+    algorithm and quantity (:func:`distinctions` then tells rows with the same label apart).
+    A finding nested in a record (``context``, e.g. the difference of two slopes inside a rate
+    row) is named by the record's theorem and algorithm and by what it measures (its ``what``,
+    else the key that holds it)."""
     for field in ("id", "subject", "property", "claim"):
         if node.get(field):
             return str(node[field])
     first = "theorem" if isinstance(node.get("theorem"), str) else "experiment"
-    parts = [str(node[key]) for key in (first, "algorithm", "quantity")
-             if isinstance(node.get(key), str)]
-    return ", ".join(parts) or (f"{where}: row" if where else "(unnamed)")
+    parts = list(dict.fromkeys(str(node[key]) for key in (first, "algorithm", "quantity")
+                               if isinstance(node.get(key), str)))  # each name once
+    if parts:
+        return ", ".join(parts)
+    what = str(node.get("what") or where or "").split(",")[0].strip()
+    if context:
+        first = "theorem" if isinstance(context.get("theorem"), str) else "experiment"
+        outer = [str(context[key]) for key in (first, "algorithm")
+                 if isinstance(context.get(key), str)]
+        if outer:
+            return ", ".join(dict.fromkeys(outer + [what or "row"]))
+    return f"{where}: {what}" if what and what != where else (f"{where}: row" if where
+                                                               else "(unnamed)")
 
 
-def _scalars(node: dict) -> dict:
+def item_label(item: dict) -> str:
+    """:func:`label` of an item of :func:`stage_findings`."""
+    return label(item["node"], item.get("where", ""), item.get("context"))
+
+
+def _scalars(node: dict, context: dict | None = None) -> dict:
     """The short scalar fields of a finding that are not outcomes, with those of its nested
-    records one level down (e.g. a rate row's ``extra.start``, its x0)."""
+    records one level down (e.g. a rate row's ``extra.start``, its x0), then those of the record
+    that holds it (``context``) that it does not have itself."""
+    if context is not None:
+        return _scalars(context) | _scalars(node)
     out = {}
     for key, value in node.items():
         if isinstance(value, dict) and key != "finding":
@@ -199,26 +230,76 @@ def _shown(key: str, value) -> str:
     return text if isinstance(value, str) and "=" in text else f"{key}={text}"
 
 
+#: at most this many fields tell a row apart in a table or the summary
+SHOWN_FIELDS = 4
+
+
+def _telling(values: list[dict]) -> list[str]:
+    """The fields to show for rows with the same label (their scalars ``values``): every field
+    that splits rows still alike, in the order of :data:`DESCRIPTIVE` then by name (so that no
+    row is left alike with another while a field could tell them apart), then other varying
+    descriptive fields up to :data:`SHOWN_FIELDS`, in that order."""
+    rank = {k: i for i, k in enumerate(DESCRIPTIVE)}
+    keys = sorted({k for v in values for k in v}, key=lambda k: (rank.get(k, len(rank)), k))
+    varying = [k for k in keys if len({str(v.get(k)) for v in values}) > 1
+               and (k in rank or not any(isinstance(v.get(k), float) for v in values))]
+    chosen, classes = [], {0: list(range(len(values)))}
+    for key in varying:
+        split: dict = {}
+        for number, members in classes.items():
+            for i in members:
+                split.setdefault((number, str(values[i].get(key))), []).append(i)
+        if len(split) > len(classes):
+            chosen.append(key)
+            classes = dict(enumerate(split.values()))
+        if len(classes) == len(values):
+            break
+    extra = [k for k in varying if k in rank and k not in chosen]
+    chosen += extra[:max(0, SHOWN_FIELDS - len(chosen))]
+    return sorted(chosen, key=lambda k: (rank.get(k, len(rank)), k))
+
+
+def _apart(texts: list[str], nodes: list[dict]) -> list[str]:
+    """Rows still alike (the same ``texts``) told apart, where one can be, by a short text field
+    that :data:`OUTCOMES` keeps out of the descriptive ones (e.g. ``observed="acclip better than
+    adam"``): the first such field, by name, whose value differs among them."""
+    out = list(texts)
+    for text in {t for t in texts if texts.count(t) > 1}:
+        alike = [i for i, t in enumerate(texts) if t == text]
+        keys = sorted({k for i in alike for k, v in nodes[i].items() if k != "verdict"
+                       and isinstance(v, str) and len(v) <= 80})
+        key = next((k for k in keys if len({str(nodes[i].get(k)) for i in alike})
+                    == len(alike)), None)
+        if key is not None:
+            for i in alike:
+                value = nodes[i].get(key)
+                out[i] = ", ".join(filter(None, (text, "" if value is None else f"{key}={value}")))
+    return out
+
+
 def distinctions(items: list[dict]) -> list[str]:
     """For each finding, the fields that tell it apart from the others with the same
-    :func:`label` (empty when its label is unique): descriptive fields (:data:`DESCRIPTIVE`)
-    first, then any other short field whose value differs."""
-    nodes = [item["node"] for item in items]
+    :func:`label` (empty when its label is unique; :func:`_telling` chooses them): its own
+    scalar fields and those of the record that holds it (alpha, noise, schedule version, x0,
+    instance, dimension...). Rows alike in every such field are numbered (``#1``, ``#2``...)."""
     groups: dict[str, list[int]] = {}
     for index, item in enumerate(items):
-        groups.setdefault(label(item["node"], item.get("where", "")), []).append(index)
-    out = [""] * len(nodes)
+        groups.setdefault(item_label(item), []).append(index)
+    out = [""] * len(items)
     for members in groups.values():
         if len(members) < 2:
             continue
-        values = [_scalars(nodes[i]) for i in members]
-        keys = sorted({k for v in values for k in v},
-                      key=lambda k: (DESCRIPTIVE.index(k) if k in DESCRIPTIVE else len(DESCRIPTIVE),
-                                     k))
-        varying = [k for k in keys if len({str(v.get(k)) for v in values}) > 1
-                   and (k in DESCRIPTIVE or not isinstance(values[0].get(k), float))]
-        for i, v in zip(members, values, strict=True):
-            out[i] = ", ".join(_shown(k, v.get(k)) for k in varying[:4])
+        values = [_scalars(items[i]["node"], items[i].get("context")) for i in members]
+        fields = _telling(values)
+        texts = [", ".join(_shown(k, v.get(k)) for k in fields) for v in values]
+        texts = _apart(texts, [items[i]["node"] for i in members])
+        alike = Counter(texts)
+        seen: Counter = Counter()
+        for i, text in zip(members, texts, strict=True):
+            if alike[text] > 1:
+                seen[text] += 1
+                text = ", ".join(filter(None, (text, f"#{seen[text]}")))
+            out[i] = text
     return out
 
 
@@ -232,12 +313,15 @@ def outcome_text(node: dict) -> str:
         return f"convention: {node['convention']}"
     if node.get("evidence"):
         return str(node["evidence"])
-    if "ci_low" in node and "ci_high" in node:
-        measured = node.get("measured_slope", node.get("log10_median_ratio"))
-        predicted = node.get("predicted_slope")
-        text = f"measured {_number(measured)}, interval [{_number(node['ci_low'])}, " \
-               f"{_number(node['ci_high'])}]"
-        return text + (f" against predicted {_number(predicted)}" if predicted is not None else "")
+    interval = (node.get("ci_low"), node.get("ci_high")) if "ci_low" in node else node.get("ci")
+    if isinstance(interval, (list, tuple)) and len(interval) == 2:
+        measured = node.get("measured_slope", node.get("log10_median_ratio",
+                                                       node.get("measured")))
+        predicted = node.get("predicted_slope", node.get("predicted"))
+        text = f"measured {_number(measured)}, interval [{_number(interval[0])}, " \
+               f"{_number(interval[1])}]"
+        text += f" against predicted {_number(predicted)}" if predicted is not None else ""
+        return text + (f" ({node['what']})" if isinstance(node.get("what"), str) else "")
     return str(node.get("why") or node.get("detail") or "")
 
 
@@ -252,7 +336,7 @@ def findings_table(items: list[dict], limit: int = 220, among: list[dict] | None
              "|---|---|---|---|---|---|"]
     for item in items:
         node, distinct = item["node"], told.get(id(item["node"]), "")
-        subject = label(node, item.get("where", ""))
+        subject = item_label(item)
         lines.append(f"| {_cell(subject, 90)} | {_cell(distinct, 90)} | {node.get('verdict')} | "
                      f"{_cell(formula(node.get('printed')), 160)} | "
                      f"{_cell(formula(node.get('computed')), 160)} | "
@@ -310,7 +394,11 @@ def summary_lines(records: list[dict], out: Path) -> list[str]:
     total = sum(counts.values(), Counter())
     lines.append("| **all** | " + " | ".join(str(total[w]) for w in words)
                  + f" | {sum(total.values())} |")
-    items = [item for record in records for item in stage_findings(record)]
+    items, told = [], {}
+    for record in records:
+        found = stage_findings(record)
+        items += found
+        told.update(zip((id(i["node"]) for i in found), distinctions(found), strict=True))
     groups = [(p, [p]) for p in papers if p not in ABSTRACTS]
     abstracts = [p for p in ABSTRACTS if p in papers]
     if abstracts:
@@ -332,9 +420,10 @@ def summary_lines(records: list[dict], out: Path) -> list[str]:
                 why = outcome_text(node)
                 if kind == "Undecided":
                     why = f"{item['verdict']}: {why}"
-                lines.append(f"- [{_cell(label(node, item['where']), 80)}]"
-                             f"(#{anchor(item['stage'])}) "
-                             f"({item['stage']}): {_cell(why, 200)}")
+                distinct = told.get(id(node))
+                lines.append(f"- [{_cell(item_label(item), 80)}](#{anchor(item['stage'])})"
+                             + (f" *{_cell(distinct, 100)}*" if distinct else "")
+                             + f" ({item['stage']}): {_cell(why, 200)}")
             rest = Counter(i["stage"] for i in chosen[SUMMARY_ITEMS:])
             if rest:
                 lines.append("- and " + ", ".join(
@@ -544,5 +633,6 @@ def caption(path: Path) -> str:
     return CAPTIONS.get(path.stem, path.stem.replace("_", " ").replace("-", " "))
 
 
-__all__ = ["CAPTIONS", "broken_links", "caption", "check_summary", "findings_table", "render_report", "stage_findings",
+__all__ = ["CAPTIONS", "broken_links", "caption", "check_summary", "distinctions",
+           "findings_table", "item_label", "label", "render_report", "stage_findings",
            "summary_lines", "summary_table", "verdict_counts", "write_report"]

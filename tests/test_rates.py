@@ -432,6 +432,44 @@ def test_run_rates_writes_one_figure_per_experiment(tmp_path, monkeypatch):
         rates.run_rates("medium")
 
 
+def test_each_fitted_row_of_a_figure_draws_its_band_and_predicted_line(monkeypatch):
+    """No Monte Carlo: two synthetic dimension rows (exact power laws d^1 and d^1.5) through
+    plot_experiment; the saved figure is caught before it is written."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    import simlab.plotting
+
+    caught = {}
+    monkeypatch.setattr(simlab.plotting, "save", lambda fig, name, caption=None: caught.update(
+        fig=fig, name=name))
+    x = np.array([8.0, 32.0, 128.0])
+    rows = [rates_common.Row(
+        experiment="dimension", theorem="Corollary 7", algorithm="proj-gclip-avg",
+        noise="pareto(1.5)", alpha=alpha, quantity="f", statistic="mean", why="test",
+        predicted_slope=2 / alpha, measured_slope=slope, ci_low=slope - 0.1,
+        ci_high=slope + 0.1, verdict="inconclusive", replicas=8, steps=10, x="d",
+        window=[8, 128], regime="asymptotic", points={"x": x.tolist(),
+                                                      "y": (0.01 * x ** slope).tolist()})
+        for alpha, slope in ((1.2, 1.0), (1.6, 1.5))]
+    rates.plot_experiment("dimension", rows)
+    ax = caught["fig"].axes[0]
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert caught["name"] == "rates-dimension" and len(bands) == 2
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"
+              and len(line.get_xdata()) > 1]
+    slopes = sorted(np.polyfit(np.log(line.get_xdata()), np.log(line.get_ydata()), 1)[0]
+                    for line in dashed)
+    assert np.allclose(slopes, sorted(2 / row.alpha for row in rows))  # the predicted slopes
+    for band, row in zip(bands, rows, strict=True):
+        top = band.get_paths()[0].vertices[:, 1].max()
+        # the band's upper edge at d = 128: the steepest allowed slope through the pivot
+        pivot = np.exp(np.mean(np.log(x)))
+        assert np.isclose(top, 0.01 * pivot ** row.measured_slope
+                          * (128 / pivot) ** row.ci_high, rtol=1e-9)
+    plt.close(caught["fig"])
+
+
 # ----------------------------------------------------------------------------- CLI
 def test_cli_rejects_an_unknown_experiment(capsys):
     assert main(["rates", "--only", "theorem9"]) == 2

@@ -271,3 +271,62 @@ def test_the_quick_run_records_if_present_are_summarised_right(tmp_path):
     records = [dict(r, text="") for r in json.loads(path.read_text())["stages"]]
     text = render_report("quick", {"seconds": 0}, records, [], tmp_path)
     assert check_summary(text, records) == [] and len(text.splitlines()) < 400
+
+
+def _rate_row(alpha, verdict="inconclusive", **extra):
+    """A Theorem 4 rate row as the rates stage writes it (fields of simlab.experiments.rates.Row,
+    abridged), with the difference of its two schedules' slopes nested in ``extra``."""
+    return {"experiment": "theorem4", "theorem": "Theorem 4", "algorithm": "proj-gclip",
+            "noise": "pareto(1.5)", "alpha": alpha, "schedule": "appendix",
+            "quantity": "E[f(x_bar_k)] - f*", "verdict": verdict, "ci_low": -0.9,
+            "ci_high": -0.1, "predicted_slope": -0.5, "measured_slope": -0.5,
+            "correction": "none derived: test" if verdict == "fails" else None,
+            "extra": {"sigma": 0.5, "difference": {
+                "predicted": 0.25, "measured": -0.3 * alpha, "ci": [-0.6, -0.2],
+                "separates": True, "verdict": "fails",
+                "what": "slope(main-text) - slope(appendix), same draws"}} | extra}
+
+
+def test_rows_differing_only_by_alpha_are_labelled_apart_in_the_summary_and_tables(tmp_path):
+    rows = [_rate_row(1.2), _rate_row(1.4)]
+    text = render_report("quick", {"seconds": 1.0}, [_record("rates", rows)], [], tmp_path)
+    summary = text.split("## Stages")[0]
+    undecided = [line for line in summary.splitlines() if "inconclusive:" in line]
+    assert len(undecided) == 2 and len(set(undecided)) == 2
+    assert "*alpha=1.2*" in undecided[0] and "*alpha=1.4*" in undecided[1]
+    table = [line for line in text.split("## Stages")[1].splitlines()
+             if line.startswith("| Theorem 4, proj-gclip, E[f")]
+    assert [line.split(" | ")[1] for line in table] == ["alpha=1.2", "alpha=1.4"]
+    # the difference nested in each row: named by its row and what it measures, labelled by
+    # the row's alpha, and explained by its interval (never an empty entry)
+    errata = [line for line in summary.splitlines() if line.startswith("- [Theorem 4")
+              and "slope(main-text) - slope(appendix)" in line]
+    assert len(errata) == 2 and "*alpha=1.2*" in errata[0] and "*alpha=1.4*" in errata[1]
+    assert "measured -0.36" in errata[0] and "measured -0.42" in errata[1]
+    assert "interval [-0.6, -0.2] against predicted 0.25" in errata[0]
+    assert "difference: row" not in text and "): \n" not in text
+
+
+def test_a_field_past_the_first_four_still_tells_rows_apart_and_alike_rows_are_numbered():
+    from simlab.report import distinctions
+
+    base = {"theorem": "Theorem 2", "algorithm": "gclip", "verdict": "holds"}
+    # version, x0, schedule, noise vary together; only the instance tells the last two apart
+    rows = [base | {"version": v, "x0": v, "schedule": v, "noise": v, "instance": i}
+            for v, i in (("a", "p"), ("b", "q"), ("b", "r"))]
+    items = [{"node": row, "where": "rows"} for row in rows]
+    told = distinctions(items)
+    assert len(set(told)) == 3 and "instance=q" in told[1] and "instance=r" in told[2]
+    # two rows alike in every field: numbered, still apart; a lone row: nothing to show
+    items = [{"node": dict(base), "where": "rows"} for _ in range(2)]
+    assert distinctions(items) == ["#1", "#2"]
+    assert distinctions(items[:1]) == [""]
+
+
+def test_rows_alike_in_every_descriptive_field_are_told_apart_by_a_short_text_field():
+    from simlab.report import distinctions
+
+    rows = [{"experiment": "acclip", "verdict": "holds", "observed": f"{a} better than {b}",
+             "ci_low": -0.3, "ci_high": -0.1} for a, b in (("acclip", "adam"), ("gclip", "sgd"))]
+    told = distinctions([{"node": row, "where": "acclip"} for row in rows])
+    assert told == ["observed=acclip better than adam", "observed=gclip better than sgd"]

@@ -252,9 +252,15 @@ def cells(name: str, budget: Budget, seed: int | None = None) -> list[Spec]:
 
 # ----------------------------------------------------------------------------- figures
 def plot_experiment(name: str, rows: list[Row]):
-    """One log-log figure per experiment: a line per alpha (a panel per law and algorithm), the
-    predicted slope dashed beside each; returns the path of ``figures/rates-<name>.png``."""
-    from simlab.plotting import new_figure, save, slope_guide
+    """One log-log figure per experiment: a line per alpha (a panel per law and algorithm), and
+    for each fitted row its fit with the 95% band of slopes its interval allows and the predicted
+    slope dashed through the same pivot (:func:`simlab.plotting.slope_band`): where the dashed
+    line leaves the band, the interval excludes the theorem's exponent (the verdict rule of
+    :func:`simlab.analysis.verdict`, less its tolerance). Returns the path of
+    ``figures/rates-<name>.png``."""
+    from matplotlib.patches import Patch
+
+    from simlab.plotting import new_figure, save, slope_band
 
     panels = sorted({_panel(row) for row in rows})
     ncols = min(2, len(panels))
@@ -269,18 +275,23 @@ def plot_experiment(name: str, rows: list[Row]):
             if _panel(row) != panel:
                 continue
             colour = colours[row.alpha]
+            label = (f"alpha={row.alpha:g}: {row.measured_slope:+.2f} "
+                     f"[{row.ci_low:+.2f}, {row.ci_high:+.2f}]")
             if name == "theorem4":
                 curve = row.extra["curve"]
-                ax.plot(curve["k"], curve["mean"], color=colour, linewidth=1.2,
-                        label=f"alpha={row.alpha:g}: {row.measured_slope:+.2f}")
+                ax.plot(curve["k"], curve["mean"], color=colour, linewidth=0.8, alpha=0.6,
+                        label=label)
             else:
                 ax.plot(row.points["x"], row.points["y"], marker="o", markersize=3,
-                        color=colour, linewidth=1.2,
-                        label=f"alpha={row.alpha:g}: {row.measured_slope:+.2f}")
-            x_window = np.asarray(row.points["x"])
-            anchor = float(row.points["y"][0])
-            slope_guide(ax, x_window, anchor, row.predicted_slope, color=colour)
+                        color=colour, linewidth=0, label=label)
+            x_window = np.asarray(row.points["x"], dtype=float)
+            # no intercept: a median-of-means slope with the least-squares intercept of another
+            # slope would pivot at x = 1; through the points' centre it is the fit's own level
+            fit = {"slope": row.measured_slope, "ci_low": row.ci_low, "ci_high": row.ci_high}
+            slope_band(ax, x_window, fit, y=row.points["y"], predicted=row.predicted_slope,
+                       color=colour, label="_fit", predicted_label="_predicted")
             if row.regime_slope is not None:  # the same bound in the regime the run is in
+                anchor = float(row.points["y"][0])
                 ax.plot(x_window, anchor * (x_window / x_window[0]) ** row.regime_slope,
                         linestyle=":", linewidth=1.2, color=colour)
         ax.set_xscale("log")
@@ -289,10 +300,14 @@ def plot_experiment(name: str, rows: list[Row]):
                                if part), fontsize=9)
         ax.set_xlabel(_XLABEL[name])
         ax.set_ylabel(_YLABEL[name])
-        ax.plot([], [], linestyle="--", color="grey", label="predicted slope")
+        handles, labels = ax.get_legend_handles_labels()
+        handles += [Patch(color="grey", alpha=0.4), ax.plot([], [], "--", color="grey")[0]]
+        labels += ["fit and its 95% slope band", "predicted slope"]
         if any(row.regime_slope is not None for row in rows if _panel(row) == panel):
-            ax.plot([], [], linestyle=":", color="grey", label="bound's slope in the run's regime")
-        ax.legend(title="measured slope", fontsize=7)
+            handles.append(ax.plot([], [], linestyle=":", color="grey")[0])
+            labels.append("bound's slope in the run's regime")
+        ax.legend(handles, labels, title="measured slope [95% interval]", fontsize=6,
+                  title_fontsize=7)
     return save(fig, f"rates-{name}", caption=_CAPTION[name])
 
 
@@ -305,13 +320,17 @@ def _panel(row: Row) -> tuple[str, str, str]:
 
 _CAPTION = {
     "theorem4": "Theorem 4: mean f(x_bar_k) - f* of projected GClip against k, one line per "
-                "alpha; dashed: the theorem's slope -2(alpha-1)/alpha",
+                "alpha, its fit with the 95% slope band; dashed: the theorem's slope "
+                "-2(alpha-1)/alpha",
     "theorem2": "Theorem 2: mean (1/K) sum min(|grad f|, |grad f|^2) of GClip against the horizon "
-                "K; dashed: the theorem's slope, dotted: the same bound in the run's regime",
+                "K, the fit with its 95% slope band; dashed: the theorem's slope, dotted: the "
+                "same bound in the run's regime",
     "sgd-failure": "SGD vs GClip on the same draws: median of block means of f(x_K) - f* against "
-                   "the block size R; dashed: the GCLT growth 2/a - 1 (SGD) and 0 (GClip)",
-    "dimension": "Corollary 7 vs Theorem 8: mean f(x_bar_K) - f* of GClip and CClip against d; "
-                 "dashed: the bounds' d-exponents 2/alpha and 1",
+                   "the block size R, the fit with its 95% slope band; dashed: the GCLT growth "
+                   "2/a - 1 (SGD) and 0 (GClip)",
+    "dimension": "Corollary 7 vs Theorem 8: mean f(x_bar_K) - f* of GClip and CClip against d, "
+                 "the fit with its 95% slope band; dashed: the bounds' d-exponents 2/alpha "
+                 "and 1",
 }
 
 _XLABEL = {"theorem4": "step k", "theorem2": "horizon K", "sgd-failure": "replicas R per block",
