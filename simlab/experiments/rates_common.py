@@ -280,10 +280,15 @@ def powered_replicas(rows: list[Row], planned: list[dict], budget: Budget) -> di
     """The replicas of each group of cells (``cell["group"]``: the cells that share draws, or
     a row's cells) in the powered stage: the largest of
     :func:`simlab.analysis.replicas_for` (pilot half-width, the row's resolution) over the
-    group's rows (``row.extra["group"]``), capped so that no cell of the group takes more than
-    ``budget.max_replica_steps``. Returns ``{group: (replicas, needed)}``."""
+    group's *undecided* rows (``row.extra["group"]``), capped so that no cell of the group
+    takes more than ``budget.max_replica_steps``. A row the last stage already decided (holds
+    or fails) asks for nothing: its verdict stands, and sizing the group by its resolution
+    (e.g. a failing main-text Theorem 4 row whose resolution is half the former) spent the
+    budget the undecided rows needed. Returns ``{group: (replicas, needed)}``."""
     needed: dict = {}
     for row in rows:
+        if row.verdict != "inconclusive":
+            continue
         group = row.extra["group"]
         half = (row.ci_high - row.ci_low) / 2
         needed[group] = max(needed.get(group, 0), analysis.replicas_for(
