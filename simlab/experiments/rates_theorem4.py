@@ -107,7 +107,8 @@ def theorem4_cells(budget: Budget, seed: int | None = None,
                                checkpoints=log_checkpoints(steps, 60))
                  for name, printed in SCHEDULES.items()}
         planned.append(dict(specs=list(specs.values()), by_schedule=specs, group=group, law=law,
-                            alpha=alpha, noise=noise, G=G, problem=problem))
+                            alpha=alpha, noise=noise, G=G, problem=problem,
+                            max_replica_steps=budget.theorem4_max_replica_steps))
     return planned
 
 
