@@ -319,6 +319,50 @@ def mom_slope_difference(x, first, second, *, blocks: int = MOM_BLOCKS,
     return median_interval(differences, confidence)
 
 
+def _t_interval(values, confidence: float) -> tuple[float, float, float]:
+    """The mean of i.i.d. ``values`` with its Student-t interval (NaN bounds for fewer than 2)."""
+    values = np.asarray(values, dtype=float).ravel()
+    if values.size < 2 or not np.all(np.isfinite(values)):
+        return math.nan, math.nan, math.nan
+    centre = float(np.mean(values))
+    half = float(stats.t.ppf(0.5 + confidence / 2, values.size - 1)
+                 * np.std(values, ddof=1) / math.sqrt(values.size))
+    return centre, centre - half, centre + half
+
+
+def batch_slope(x, samples, *, blocks: int = MOM_BLOCKS,
+                confidence: float = CONFIDENCE) -> SlopeFit:
+    """Batch-means slope of paired ``samples`` (replicas x points): the mean of the disjoint
+    replica blocks' slopes (:func:`block_slopes`) with the Student-t interval over the blocks.
+
+    For a *bounded* statistic only (e.g. ``f(x_bar_k) - f*`` of projected iterates on a box,
+    Zhang et al. 2020, Theorem 4): every moment of a replica is finite, so each block mean is
+    close to normal once a block holds many replicas (the CLT), and so is its slope (a smooth
+    function of the block means); the t interval over the blocks is then exact in the limit, and
+    about 1.4 times narrower than the median's order-statistic interval (:func:`mom_slope`,
+    which pays the median's efficiency, 1.25, and a 98% coverage where 95% is asked at 32
+    blocks): the same resolution needs about half the replicas. Under an unbounded heavy-tailed
+    statistic use :func:`mom_slope` instead. Coverage on a known case: tests/test_analysis.py."""
+    x = np.asarray(x, dtype=float)
+    slopes = block_slopes(x, samples, blocks=blocks)
+    slope, ci_low, ci_high = _t_interval(slopes, confidence)
+    values = np.asarray(samples, dtype=float)
+    y = np.mean(values, axis=0)
+    return SlopeFit(slope, loglog_fit(x, y)[1], ci_low, ci_high,
+                    f"mean of {blocks} block means (batch means, t interval)", x, y,
+                    values.shape[0], 0)
+
+
+def batch_slope_difference(x, first, second, *, blocks: int = MOM_BLOCKS,
+                           confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """:func:`mom_slope_difference` with the batch-means t interval of :func:`batch_slope`
+    (bounded statistics only): ``(difference, ci_low, ci_high)``."""
+    x = np.asarray(x, dtype=float)
+    differences = (block_slopes(x, first, blocks=blocks)
+                   - block_slopes(x, second, blocks=blocks))
+    return _t_interval(differences, confidence)
+
+
 def upper_bound_verdict(predicted: float, ci_low: float,
                         tolerance: float = SLOPE_TOLERANCE) -> str:
     """For the exponent of an upper bound: "consistent" unless the whole interval lies above the

@@ -6,6 +6,9 @@ disjoint replica blocks of the block mean curve's log-log slope, with the order-
 (distribution-free) interval of a median. It is honest under heavy tails: the interval's coverage
 needs only that the blocks are i.i.d. (tested on Pareto 2.5 data in tests/test_analysis.py),
 where a percentile bootstrap of the mean under-covers when a few replicas carry the mean.
+Theorem 4's statistic ``f(x_bar_k) - f*`` is bounded (projected iterates on a box), so its rows
+use the batch-means t interval over the same blocks instead
+(:func:`simlab.analysis.batch_slope`: same coverage, about half the replicas for a resolution).
 
 **Resolution and power (issue 17).** Each row states, before it is judged, the half-width its
 interval must reach: :func:`simlab.analysis.resolution` of its prediction and the competing
@@ -13,7 +16,7 @@ predictions (the other printed version's exponent, the regime's, the law's): 0.0
 gap to the nearest competitor farther than the tolerance. In a powered budget (``--full``) each
 experiment runs a pilot at the budget's replicas, then every group of cells that share draws
 and hold an undecided row again at :func:`simlab.analysis.replicas_for` the last stage's
-half-width and the group's smallest resolution (the half-width falls like 1/sqrt(replicas)),
+half-width and the smallest resolution of the group's undecided rows (the half-width falls like 1/sqrt(replicas)),
 capped by the budget's ``max_replica_steps`` per cell; at most ``budget.power_stages`` times
 (a small pilot's half-width is itself noisy, so a stage may fall short) (:func:`run_powered`).
 The rule is code, not typed numbers: the replicas of a row are in its ``replicas`` field, its
@@ -78,6 +81,8 @@ class Budget:
     #: the same for the dimension experiment's cells (the engine runs their d coordinates of
     #: a step together, many times faster per coordinate than the one-coordinate runs)
     dims_max_replica_steps: float = 1e9
+    #: the same for Theorem 4's cells (None: ``max_replica_steps``)
+    theorem4_max_replica_steps: float | None = None
     #: powered stages at most (each re-estimates the replicas from the last one's half-width)
     power_stages: int = 3
     #: Theorem 2 in its stated regime: the alphas whose K >= theorem2_asymptotic_K(alpha) runs,
@@ -93,19 +98,29 @@ class Budget:
 #: ``--quick``: the pilot only (rows may stay inconclusive); measured 16 s wall on 2 lightly
 #: loaded cores, 90 rows (42 fails, 7 holds, 41 inconclusive).
 #: ``--full``: powered (:func:`run_powered`). Theorem 4 runs 4000 steps (window [40, 4000], two
-#: decades) because its replicas, not its horizon, carry the cost: the pilot of 640 replicas
-#: asks for 1e4-2e5 replicas per (law, alpha) at resolution 0.05; the cap of 2e8 replica-steps
-#: per cell keeps the run within 20 minutes. Measured once from an empty store: 19 min 9 s wall
-#: on 2 cores shared with other sessions (load average 1-3; 144% CPU), 174 of 184 rows decided;
-#: the 10 undecided are Theorem 4 rows at alpha 1.4-1.7 whose ``extra["to_decide"]`` gives the
-#: replicas (8.7e4-2.1e5) and the time (65-160 s each on the engine) deciding them takes.
+#: decades) because its replicas, not its horizon, carry the cost. With the median-of-means
+#: interval the pilot of 640 replicas asked for 1e4-2e5 replicas per (law, alpha); one run
+#: (19 min 9 s, 2e8 replica-steps per cell) left 10 Theorem 4 rows at alpha 1.4-1.7 undecided
+#: (8.7e4-2.1e5 replicas needed). Made decidable by design: Theorem 4's bounded statistic takes
+#: the batch-means t interval (:func:`simlab.analysis.batch_slope`, half the replicas for a
+#: resolution), and only undecided rows size a group (:func:`powered_replicas`; a failing
+#: main-text row at resolution 0.025 had asked for 4 times the replicas). Measured from an
+#: empty store with the 2e8 cap and 3 stages: 16 min 29 s wall (load average 3-4 from other
+#: sessions, 117% CPU), 180 of 184 rows decided, 540 s of it Theorem 4 (1e7 replica-steps/s).
+#: Its 4 undecided rows were Theorem 4's: Pareto alpha 1.8 and 1.9 (half-widths 0.052-0.062 at
+#: 6-7e3 replicas, the stages used up by a noisy 640-replica pilot: cheap, so a 4th stage) and
+#: Stable alpha 1.6 main-text (resolution 0.03, 9.1e4 replicas asked, cut at 5e4 by the cap).
+#: The budget's remaining 3.5 minutes pay for that: Theorem 4's cap is 4e8 replica-steps per
+#: cell (1e5 replicas; the two alpha = 1.6 groups ask for 7.1e4 and 9.1e4: about 5e8 more
+#: replica-steps, 50 s at the measured throughput).
 QUICK = Budget("quick", (1.2, 1.4, 1.6, 1.8, 2.0), theorem2_replicas=16)
 FULL = Budget("full", tuple(round(1.1 + 0.1 * i, 1) for i in range(10)),
               theorem4_steps=4000, theorem4_replicas=640,
               theorem2_decades=1.5, theorem2_points=4, theorem2_replicas=64,
               sgd_replicas=131_072, sgd_steps=30,
               dims=(4, 16, 64), dims_steps=500, dims_replicas=64, resamples=400,
-              blocks=32, powered=True, max_replica_steps=2e8,
+              blocks=32, powered=True, max_replica_steps=2e8, power_stages=4,
+              theorem4_max_replica_steps=4e8,
               theorem2_asymptotic_alphas=(1.8, 2.0), theorem2_asymptotic_replicas=16,
               theorem2_asymptotic_max=4e8)
 BUDGETS = {"quick": QUICK, "full": FULL}
@@ -280,10 +295,15 @@ def powered_replicas(rows: list[Row], planned: list[dict], budget: Budget) -> di
     """The replicas of each group of cells (``cell["group"]``: the cells that share draws, or
     a row's cells) in the powered stage: the largest of
     :func:`simlab.analysis.replicas_for` (pilot half-width, the row's resolution) over the
-    group's rows (``row.extra["group"]``), capped so that no cell of the group takes more than
-    ``budget.max_replica_steps``. Returns ``{group: (replicas, needed)}``."""
+    group's *undecided* rows (``row.extra["group"]``), capped so that no cell of the group
+    takes more than ``budget.max_replica_steps``. A row the last stage already decided (holds
+    or fails) asks for nothing: its verdict stands, and sizing the group by its resolution
+    (e.g. a failing main-text Theorem 4 row whose resolution is half the former) spent the
+    budget the undecided rows needed. Returns ``{group: (replicas, needed)}``."""
     needed: dict = {}
     for row in rows:
+        if row.verdict != "inconclusive":
+            continue
         group = row.extra["group"]
         half = (row.ci_high - row.ci_low) / 2
         needed[group] = max(needed.get(group, 0), analysis.replicas_for(
@@ -293,7 +313,7 @@ def powered_replicas(rows: list[Row], planned: list[dict], budget: Budget) -> di
         group = cell["group"]
         if group not in needed or group in out:
             continue
-        limit = cell.get("max_replica_steps", budget.max_replica_steps)
+        limit = cell.get("max_replica_steps") or budget.max_replica_steps
         cap = int(limit // _cost_per_replica(cell["specs"]))
         cap = min(cap, cell.get("max_replicas", cap))  # a cell's own limit (memory)
         cap = max(budget.blocks, cap // budget.blocks * budget.blocks)
